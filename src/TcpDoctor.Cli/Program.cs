@@ -1,0 +1,38 @@
+using System.CommandLine;
+using TcpDoctor.Cli.Commands;
+
+namespace TcpDoctor.Cli;
+
+internal static class Program
+{
+    private static int Main(string[] args)
+    {
+        var root = new RootCommand(
+            "tcpdoctor finds out why TCP connections pile up on this host, names the pathology, shows the evidence, " +
+            "points at the process and the peer, and says what to change.\n\n" +
+            "Examples:\n" +
+            "  tcpdoctor                          diagnose this host (same as 'tcpdoctor diagnose')\n" +
+            "  tcpdoctor summary                  counts by state, port, peer and process\n" +
+            "  tcpdoctor list --state time-wait --remote 10.0.0.2\n" +
+            "  tcpdoctor list --process nginx --idle-over 10m --format json\n" +
+            "  sudo tcpdoctor summary --netns blue   read another network namespace");
+
+        root.Options.Add(GlobalOptions.NoColor);
+
+        // One factory per verb; each lives in its own file under Commands/.
+        var verbs = new List<Command>
+        {
+            SummaryCommand.Create(),
+            ListCommand.Create(),
+        };
+        foreach (var verb in verbs)
+        {
+            root.Subcommands.Add(verb);
+        }
+
+        DefaultVerb.Attach(root, verbs);
+
+        var parse = root.Parse(args);
+        return CommandRunner.Invoke(parse);
+    }
+}

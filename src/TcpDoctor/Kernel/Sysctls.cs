@@ -1,0 +1,70 @@
+namespace TcpDoctor.Kernel;
+
+/// <summary>The sysctls a diagnosis depends on. Null = the file is not present (e.g. a child namespace, no conntrack).</summary>
+public sealed record Sysctls
+{
+    /// <summary>net.ipv4.ip_local_port_range, inclusive.</summary>
+    public (int Low, int High)? LocalPortRange { get; init; }
+
+    /// <summary>net.ipv4.ip_local_reserved_ports as inclusive ranges.</summary>
+    public IReadOnlyList<(int Low, int High)> ReservedPorts { get; init; } = [];
+
+    public int? TcpFinTimeout { get; init; }
+
+    public int? TcpTwReuse { get; init; }
+
+    public int? TcpMaxTwBuckets { get; init; }
+
+    /// <summary>Global; absent inside a child namespace.</summary>
+    public long? TcpMaxOrphans { get; init; }
+
+    /// <summary>net.ipv4.tcp_mem: low, pressure, high (pages). Global.</summary>
+    public (long Low, long Pressure, long High)? TcpMem { get; init; }
+
+    public int? TcpRetries2 { get; init; }
+
+    public int? TcpOrphanRetries { get; init; }
+
+    public int? TcpSynRetries { get; init; }
+
+    public int? TcpSynackRetries { get; init; }
+
+    public int? TcpMaxSynBacklog { get; init; }
+
+    public int? Somaxconn { get; init; }
+
+    public int? TcpSyncookies { get; init; }
+
+    public int? TcpKeepaliveTime { get; init; }
+
+    public int? TcpKeepaliveIntvl { get; init; }
+
+    public int? TcpKeepaliveProbes { get; init; }
+
+    public int? TcpAbortOnOverflow { get; init; }
+
+    /// <summary>Number of ports automatic selection may use: the range minus reserved ports.</summary>
+    public int? UsableEphemeralPorts
+    {
+        get
+        {
+            if (LocalPortRange is not var (low, high) || high < low)
+            {
+                return null;
+            }
+
+            var n = high - low + 1;
+            foreach (var (rl, rh) in ReservedPorts)
+            {
+                var l = Math.Max(rl, low);
+                var h = Math.Min(rh, high);
+                if (h >= l)
+                {
+                    n -= h - l + 1;
+                }
+            }
+
+            return Math.Max(n, 0);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using TcpDoctor.Kernel;
+using TcpDoctor.Processes;
+using TcpDoctor.Sockets;
+
+namespace TcpDoctor;
+
+/// <summary>
+/// The host's TCP state at one moment: sockets, the processes that own them, kernel counters and
+/// sysctls. Sources build it; detectors and renderers only read it.
+/// </summary>
+public sealed class Snapshot
+{
+    public required DateTimeOffset TakenAt { get; init; }
+
+    /// <summary><see cref="System.Diagnostics.Stopwatch.GetTimestamp"/> at capture, for rates between snapshots.</summary>
+    public long MonotonicTimestamp { get; init; }
+
+    public required SocketSource Source { get; init; }
+
+    public required IReadOnlyList<TcpSocket> Sockets { get; init; }
+
+    public ProcessTable Processes { get; init; } = ProcessTable.Empty;
+
+    public KernelState Kernel { get; init; } = KernelState.Empty;
+
+    /// <summary>The host (or imported file's host) name.</summary>
+    public string? HostName { get; init; }
+
+    /// <summary>The network namespace read ("net:[4026531833]" or a path), null for the caller's own.</summary>
+    public string? NetworkNamespace { get; init; }
+
+    /// <summary>What could not be seen and why (not root, no sock_diag, …): one line each, for people.</summary>
+    public IReadOnlyList<string> Notices { get; init; } = [];
+
+    /// <summary>How long reading took, by phase, for --verbose and the benchmarks.</summary>
+    public IReadOnlyDictionary<string, TimeSpan> Timings { get; init; } = new Dictionary<string, TimeSpan>();
+
+    public ProcessInfo? OwnerOf(TcpSocket socket) => Processes.Get(socket.Pid);
+
+    /// <summary>Seconds elapsed between two snapshots (monotonic when both have it).</summary>
+    public double SecondsSince(Snapshot earlier)
+    {
+        ArgumentNullException.ThrowIfNull(earlier);
+        if (MonotonicTimestamp != 0 && earlier.MonotonicTimestamp != 0)
+        {
+            return System.Diagnostics.Stopwatch.GetElapsedTime(earlier.MonotonicTimestamp, MonotonicTimestamp).TotalSeconds;
+        }
+
+        return (TakenAt - earlier.TakenAt).TotalSeconds;
+    }
+}

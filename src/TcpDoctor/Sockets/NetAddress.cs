@@ -1,0 +1,182 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Net;
+
+namespace TcpDoctor.Sockets;
+
+/// <summary>
+/// An IPv4 or IPv6 address kept inline (no heap object per socket). The value is the address read as
+/// a big-endian number: for IPv4 the 32-bit value sits in the low bits.
+/// </summary>
+public readonly struct NetAddress : IEquatable<NetAddress>, IComparable<NetAddress>, ISpanFormattable
+{
+    private readonly UInt128 _value;
+    private readonly bool _isV6;
+
+    private NetAddress(UInt128 value, bool isV6)
+    {
+        _value = value;
+        _isV6 = isV6;
+    }
+
+    public static NetAddress IPv4Any => default;
+
+    public static NetAddress IPv6Any => new(UInt128.Zero, true);
+
+    public bool IsIPv6 => _isV6;
+
+    public bool IsIPv4 => !_isV6;
+
+    /// <summary>::ffff:a.b.c.d, what a dual-stack AF_INET6 socket shows for an IPv4 peer.</summary>
+    public bool IsV4Mapped => _isV6 && (_value >> 32) == 0xFFFF;
+
+    public bool IsAny => _value == UInt128.Zero;
+
+    public bool IsLoopback
+    {
+        get
+        {
+            var a = Unmapped;
+            return a._isV6 ? a._value == UInt128.One : (uint)a._value >> 24 == 127;
+        }
+    }
+
+    /// <summary>The IPv4 address inside a v4-mapped IPv6 address, or this address unchanged.</summary>
+    public NetAddress Unmapped => IsV4Mapped ? new NetAddress(_value & uint.MaxValue, false) : this;
+
+    /// <summary>Builds an IPv4 address from its value as a number (first octet in the top byte).</summary>
+    public static NetAddress FromIPv4(uint value) => new(value, false);
+
+    /// <summary>Builds an address from 4 or 16 bytes in network order.</summary>
+    public static NetAddress FromBytes(ReadOnlySpan<byte> bytes) => bytes.Length switch
+    {
+        4 => new NetAddress(BinaryPrimitives.ReadUInt32BigEndian(bytes), false),
+        16 => new NetAddress(BinaryPrimitives.ReadUInt128BigEndian(bytes), true),
+        _ => throw new ArgumentException("An address is 4 or 16 bytes.", nameof(bytes)),
+    };
+
+    public static NetAddress FromIPAddress(IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out var written);
+        return FromBytes(bytes[..written]);
+    }
+
+    /// <summary>Writes the address in network order: 4 bytes for IPv4, 16 for IPv6.</summary>
+    public int WriteBytes(Span<byte> destination)
+    {
+        if (_isV6)
+        {
+            BinaryPrimitives.WriteUInt128BigEndian(destination, _value);
+            return 16;
+        }
+
+        BinaryPrimitives.WriteUInt32BigEndian(destination, (uint)_value);
+        return 4;
+    }
+
+    public IPAddress ToIPAddress()
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        var n = WriteBytes(bytes);
+        return new IPAddress(bytes[..n]);
+    }
+
+    public static bool TryParse(ReadOnlySpan<char> text, out NetAddress address)
+    {
+        if (text.Length > 2 && text[0] == '[' && text[^1] == ']')
+        {
+            text = text[1..^1];
+        }
+
+        // Accept a zone suffix (fe80::1%eth0) the way ss prints it; the zone is not part of the address.
+        var percent = text.IndexOf('%');
+        if (percent >= 0)
+        {
+            text = text[..percent];
+        }
+
+        if (IPAddress.TryParse(text, out var ip))
+        {
+            address = FromIPAddress(ip);
+            return true;
+        }
+
+        address = default;
+        return false;
+    }
+
+    /// <summary>The top <paramref name="bits"/> bits of the address, as a number.</summary>
+    internal UInt128 PrefixBits(int bits)
+    {
+        var width = _isV6 ? 128 : 32;
+        if (bits <= 0)
+        {
+            return UInt128.Zero;
+        }
+
+        return bits >= width ? _value : _value >> (width - bits);
+    }
+
+    public bool TryFormat(Span<char> destination, out int charsWritten, ReadOnlySpan<char> format = default, IFormatProvider? provider = null)
+    {
+        if (!_isV6)
+        {
+            var v = (uint)_value;
+            charsWritten = 0;
+            for (var i = 3; i >= 0; i--)
+            {
+                if (!((byte)(v >> (i * 8))).TryFormat(destination[charsWritten..], out var n, default, CultureInfo.InvariantCulture))
+                {
+                    charsWritten = 0;
+                    return false;
+                }
+
+                charsWritten += n;
+                if (i > 0)
+                {
+                    if (charsWritten >= destination.Length)
+                    {
+                        charsWritten = 0;
+                        return false;
+                    }
+
+                    destination[charsWritten++] = '.';
+                }
+            }
+
+            return true;
+        }
+
+        return ToIPAddress().TryFormat(destination, out charsWritten);
+    }
+
+    public override string ToString()
+    {
+        Span<char> buf = stackalloc char[64];
+        return TryFormat(buf, out var n) ? new string(buf[..n]) : ToIPAddress().ToString();
+    }
+
+    public string ToString(string? format, IFormatProvider? formatProvider) => ToString();
+
+    public bool Equals(NetAddress other) => _value == other._value && _isV6 == other._isV6;
+
+    public override bool Equals(object? obj) => obj is NetAddress other && Equals(other);
+
+    public override int GetHashCode() => HashCode.Combine(_value, _isV6);
+
+    public int CompareTo(NetAddress other) => _isV6 != other._isV6 ? _isV6.CompareTo(other._isV6) : _value.CompareTo(other._value);
+
+    public static bool operator ==(NetAddress left, NetAddress right) => left.Equals(right);
+
+    public static bool operator !=(NetAddress left, NetAddress right) => !left.Equals(right);
+
+    public static bool operator <(NetAddress left, NetAddress right) => left.CompareTo(right) < 0;
+
+    public static bool operator >(NetAddress left, NetAddress right) => left.CompareTo(right) > 0;
+
+    public static bool operator <=(NetAddress left, NetAddress right) => left.CompareTo(right) <= 0;
+
+    public static bool operator >=(NetAddress left, NetAddress right) => left.CompareTo(right) >= 0;
+}

@@ -1,0 +1,84 @@
+namespace TcpDoctor.Sockets;
+
+/// <summary>
+/// The fields of the kernel's <c>struct tcp_info</c> that tcpdoctor keeps. Only full sockets have it
+/// (never TIME_WAIT or request sockets). <see cref="Length"/> is how many bytes the kernel sent:
+/// fields beyond it are unknown, not zero (older kernels send a shorter struct).
+/// </summary>
+public readonly record struct TcpInfo
+{
+    /// <summary>Bytes of tcp_info the kernel reported (104…280); 0 = no tcp_info.</summary>
+    public int Length { get; init; }
+
+    /// <summary>Consecutive RTO retransmits of the head segment (<c>tcpi_retransmits</c>).</summary>
+    public byte Retransmits { get; init; }
+
+    /// <summary>Unanswered zero-window or keepalive probes.</summary>
+    public byte Probes { get; init; }
+
+    /// <summary>RTO exponential backoff exponent.</summary>
+    public byte Backoff { get; init; }
+
+    /// <summary><c>tcpi_options</c> bits: 1 timestamps, 2 SACK, 4 window scaling, 8 ECN.</summary>
+    public byte Options { get; init; }
+
+    public uint RtoUs { get; init; }
+
+    public uint SndMss { get; init; }
+
+    /// <summary>Segments in flight; for LISTEN the accept-queue length.</summary>
+    public uint Unacked { get; init; }
+
+    public uint Lost { get; init; }
+
+    public uint Retrans { get; init; }
+
+    /// <summary>Milliseconds since data was last sent.</summary>
+    public uint LastDataSentMs { get; init; }
+
+    /// <summary>Milliseconds since data was last received.</summary>
+    public uint LastDataRecvMs { get; init; }
+
+    /// <summary>Milliseconds since an ACK was last received.</summary>
+    public uint LastAckRecvMs { get; init; }
+
+    public uint RttUs { get; init; }
+
+    public uint RttVarUs { get; init; }
+
+    public uint SndCwnd { get; init; }
+
+    public uint TotalRetrans { get; init; }
+
+    /// <summary>Bytes acknowledged by the peer (4.1+; includes one for the SYN).</summary>
+    public ulong BytesAcked { get; init; }
+
+    /// <summary>Bytes received (4.1+).</summary>
+    public ulong BytesReceived { get; init; }
+
+    public uint SegsOut { get; init; }
+
+    public uint SegsIn { get; init; }
+
+    /// <summary>Bytes queued but not yet sent (4.6+).</summary>
+    public uint NotSentBytes { get; init; }
+
+    public uint MinRttUs { get; init; }
+
+    /// <summary>Bytes sent including retransmits (4.19+).</summary>
+    public ulong BytesSent { get; init; }
+
+    /// <summary>RTO timeouts including SYN/SYN-ACK (6.7+).</summary>
+    public ushort TotalRto { get; init; }
+
+    /// <summary>Milliseconds spent in RTO recovery (6.7+).</summary>
+    public uint TotalRtoTimeMs { get; init; }
+
+    public bool IsPresent => Length > 0;
+
+    /// <summary>Whether the kernel's struct reached a field ending at byte <paramref name="end"/>.</summary>
+    public bool Has(int end) => Length >= end;
+
+    /// <summary>The idle time: the shorter of "since last send" and "since last receive".</summary>
+    public uint IdleMs => Math.Min(LastDataSentMs, LastDataRecvMs);
+}

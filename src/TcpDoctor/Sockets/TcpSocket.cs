@@ -1,0 +1,71 @@
+namespace TcpDoctor.Sockets;
+
+/// <summary>
+/// One TCP socket as the kernel reported it at snapshot time. A class (not a struct) so a 400k-socket
+/// table grows by references; the addresses and tcp_info are inline.
+/// </summary>
+public sealed class TcpSocket
+{
+    /// <summary>The socket's own family: 2 (AF_INET) or 10 (AF_INET6, also dual-stack sockets carrying IPv4).</summary>
+    public byte Family { get; init; }
+
+    public TcpState State { get; init; }
+
+    public NetAddress LocalAddress { get; init; }
+
+    public ushort LocalPort { get; init; }
+
+    public NetAddress RemoteAddress { get; init; }
+
+    public ushort RemotePort { get; init; }
+
+    /// <summary>Bound interface index (0 = any).</summary>
+    public uint InterfaceIndex { get; init; }
+
+    /// <summary>The kernel's 64-bit socket cookie (sock_diag only; 0 = unknown). Needed to destroy safely.</summary>
+    public ulong Cookie { get; init; }
+
+    public TimerKind Timer { get; init; }
+
+    /// <summary>Milliseconds until <see cref="Timer"/> fires.</summary>
+    public uint TimerExpiresMs { get; init; }
+
+    /// <summary>
+    /// sock_diag <c>idiag_retrans</c> / /proc <c>retrnsmt</c>: retransmits for the retransmit timer,
+    /// probes for keepalive / zero-window timers, SYN-ACK retransmits for request sockets.
+    /// </summary>
+    public byte TimerRetransmits { get; init; }
+
+    /// <summary>LISTEN: current accept-queue length. Otherwise bytes received and not yet read.</summary>
+    public uint ReceiveQueue { get; init; }
+
+    /// <summary>LISTEN: the backlog limit (sock_diag only; 0 from /proc). Otherwise bytes written and not yet acknowledged.</summary>
+    public uint SendQueue { get; init; }
+
+    public uint Uid { get; init; }
+
+    /// <summary>Socket inode; 0 when no file descriptor owns the socket (TIME_WAIT, request, orphan, not yet accepted).</summary>
+    public uint Inode { get; init; }
+
+    /// <summary>RCV_SHUTDOWN = 1, SEND_SHUTDOWN = 2; null when unknown.</summary>
+    public byte? Shutdown { get; init; }
+
+    /// <summary>Congestion control name, when requested.</summary>
+    public string? Congestion { get; init; }
+
+    /// <summary>For LISTEN sockets: the per-listener drop counter (SKMEMINFO DROPS); null when unknown.</summary>
+    public uint? Drops { get; init; }
+
+    public TcpInfo Info { get; init; }
+
+    /// <summary>The owning process's pid, 0 when not attributed. Set once by the snapshot reader.</summary>
+    public int Pid { get; set; }
+
+    /// <summary>How many processes hold this socket (forked workers share listeners); 0 when not attributed.</summary>
+    public int OwnerCount { get; set; }
+
+    public bool IsListener => State == TcpState.Listen;
+
+    /// <summary>True for sockets with no owning file: orphans being finished by the kernel, minisocks, request socks.</summary>
+    public bool IsOrphanLike => Inode == 0;
+}

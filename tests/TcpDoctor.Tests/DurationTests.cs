@@ -1,0 +1,30 @@
+namespace TcpDoctor.Tests;
+
+public sealed class DurationTests
+{
+    [Theory]
+    [InlineData("500ms", 500)]
+    [InlineData("3s", 3000)]
+    [InlineData("10m", 600_000)]
+    [InlineData("2h", 7_200_000)]
+    [InlineData("1h30m", 5_400_000)]
+    [InlineData("1.5s", 1500)]
+    [InlineData("0", 0)]
+    public void Parses_command_line_durations(string text, double ms)
+    {
+        Assert.True(Duration.TryParse(text, out var value));
+        Assert.Equal(ms, value.TotalMilliseconds);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("10")]
+    [InlineData("5 minutes")]
+    [InlineData("ms")]
+    [InlineData("-3s")]
+    public void Rejects_what_is_not_a_duration(string text) => Assert.False(Duration.TryParse(text, out _));
+
+    [Fact]
+    public void Parse_failure_is_a_user_facing_error() =>
+        Assert.Contains("not a duration", Assert.Throws<TcpDoctorException>(() => Duration.Parse("ten")).Message);
+}
