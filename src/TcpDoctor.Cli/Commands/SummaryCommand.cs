@@ -1,4 +1,6 @@
 using System.CommandLine;
+using TcpDoctor.Cli.Rendering;
+using TcpDoctor.Sockets;
 
 namespace TcpDoctor.Cli.Commands;
 
@@ -6,8 +8,48 @@ internal static class SummaryCommand
 {
     public static Command Create()
     {
-        var command = new Command("summary", "Counts by state, service port, peer and process: the 'netstat | grep | wc -l' replacement.");
-        command.SetAction(_ => 0);
+        var format = GlobalOptions.Format();
+        var top = new Option<int>("--top")
+        {
+            Description = "How many rows each ranking shows.",
+            DefaultValueFactory = _ => 10,
+        };
+        var snapshotArgs = new SnapshotArgs();
+        var command = new Command(
+            "summary",
+            "Counts by state (IPv4 and IPv6 together and apart), the busiest service ports, destinations, clients and " +
+            "processes, and TIME_WAIT and ephemeral-port use at a glance: the 'netstat | grep | wc -l' replacement.\n\n" +
+            "Examples:\n" +
+            "  tcpdoctor summary\n" +
+            "  tcpdoctor summary --top 20\n" +
+            "  tcpdoctor summary --format json | jq .states.TIME_WAIT")
+        {
+            format,
+            top,
+        };
+        snapshotArgs.AddTo(command);
+        command.SetAction(parse =>
+        {
+            var n = parse.GetValue(top);
+            if (n < 1)
+            {
+                throw new TcpDoctorException("--top must be at least 1.");
+            }
+
+            var snapshot = snapshotArgs.Take(parse);
+            var summary = SocketSummary.Build(snapshot, n);
+            using var output = Output.ForStdout(parse.GetValue(GlobalOptions.NoColor));
+            if (parse.GetValue(format) == OutputFormat.Json)
+            {
+                SummaryJsonRenderer.Render(output, snapshot, summary);
+            }
+            else
+            {
+                SummaryTextRenderer.Render(output, snapshot, summary);
+            }
+
+            return ExitCodes.Ok;
+        });
         return command;
     }
 }

@@ -1,0 +1,105 @@
+using System.Globalization;
+using TcpDoctor.Sockets;
+
+namespace TcpDoctor.Cli.Rendering;
+
+/// <summary>
+/// <c>list</c> output. Both renderers stream: each row is written as it comes, nothing holds the whole
+/// table (a 400k-row table widget would cost hundreds of MB).
+/// </summary>
+internal static class ListRenderers
+{
+    public static void Json(Output o, Snapshot snapshot, IEnumerable<TcpSocket> rows)
+    {
+        var stream = o.Stream;
+        using var j = JsonOutput.Create(stream, indented: false);
+        j.WriteStartArray();
+        foreach (var s in rows)
+        {
+            SocketJson.Write(j, s, snapshot);
+            if (j.BytesPending > 1 << 16)
+            {
+                j.Flush();
+            }
+        }
+
+        j.WriteEndArray();
+        j.Flush();
+        stream.WriteByte((byte)'\n');
+    }
+
+    public static void Text(Output o, Snapshot snapshot, IEnumerable<TcpSocket> rows)
+    {
+        var w = o.Writer;
+        w.WriteLine(o.Bold($"{"State",-12}{"Recv-Q",7} {"Send-Q",7} {"Local",-26} {"Peer",-26} {"Process",-22} {"Timer",-18} {"Idle s/r",-13} {"RTT",7}"));
+        var n = 0;
+        foreach (var s in rows)
+        {
+            n++;
+            w.Write(s.State.ToNetstatName().PadRight(12));
+            w.Write(N(s.ReceiveQueue).PadLeft(7));
+            w.Write(' ');
+            w.Write(N(s.SendQueue).PadLeft(7));
+            w.Write(' ');
+            w.Write(Rendering.Text.Endpoint(s.LocalAddress, s.LocalPort).PadRight(26));
+            w.Write(' ');
+            w.Write((s.State == TcpState.Listen ? "*" : Rendering.Text.Endpoint(s.RemoteAddress, s.RemotePort)).PadRight(26));
+            w.Write(' ');
+            w.Write(ProcessText(s, snapshot).PadRight(22));
+            w.Write(' ');
+            w.Write(TimerText(s).PadRight(18));
+            w.Write(' ');
+            w.Write(IdleText(s).PadRight(13));
+            w.Write(' ');
+            w.WriteLine(s.Info.IsPresent && s.State != TcpState.Listen ? Ms(s.Info.RttUs / 1000.0).PadLeft(7) : "-".PadLeft(7));
+        }
+
+        if (n == 0)
+        {
+            w.WriteLine(o.Dim("(no socket matches)"));
+        }
+
+        foreach (var notice in snapshot.Notices)
+        {
+            Console.Error.WriteLine($"note: {notice}");
+        }
+    }
+
+    private static string ProcessText(TcpSocket s, Snapshot snapshot)
+    {
+        if (snapshot.Processes.Get(s.Pid) is { } p)
+        {
+            var more = s.OwnerCount > 1 ? $"+{s.OwnerCount - 1}" : string.Empty;
+            return $"{p.Command}/{p.Pid}{more}";
+        }
+
+        return s.Inode == 0 ? "-" : "?";
+    }
+
+    private static string TimerText(TcpSocket s)
+    {
+        if (s.Timer == TimerKind.None)
+        {
+            return "-";
+        }
+
+        var left = Duration.Format(TimeSpan.FromMilliseconds(s.TimerExpiresMs));
+        return s.TimerRetransmits > 0
+            ? $"{s.Timer.ToSsName()},{left},{s.TimerRetransmits}"
+            : $"{s.Timer.ToSsName()},{left}";
+    }
+
+    private static string IdleText(TcpSocket s)
+    {
+        if (!s.Info.IsPresent || s.State == TcpState.Listen)
+        {
+            return "-";
+        }
+
+        return $"{Duration.Format(TimeSpan.FromMilliseconds(s.Info.LastDataSentMs))}/{Duration.Format(TimeSpan.FromMilliseconds(s.Info.LastDataRecvMs))}";
+    }
+
+    private static string N(uint n) => n.ToString(CultureInfo.InvariantCulture);
+
+    private static string Ms(double ms) => ms.ToString(ms < 10 ? "0.00" : "0", CultureInfo.InvariantCulture) + "ms";
+}

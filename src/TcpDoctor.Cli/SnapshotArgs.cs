@@ -1,0 +1,27 @@
+using System.CommandLine;
+
+namespace TcpDoctor.Cli;
+
+/// <summary>The options that say how to take a snapshot, shared by every verb that reads the host.</summary>
+internal sealed class SnapshotArgs
+{
+    private readonly Option<string?> _netns = GlobalOptions.NetNs();
+    private readonly Option<bool> _proc = GlobalOptions.ProcSource();
+    private readonly Option<bool> _noProcesses = GlobalOptions.NoProcesses();
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(_netns);
+        command.Options.Add(_proc);
+        command.Options.Add(_noProcesses);
+    }
+
+    public SnapshotOptions ToOptions(ParseResult parse) => new()
+    {
+        NetworkNamespace = parse.GetValue(_netns),
+        ForceProcNet = parse.GetValue(_proc),
+        Processes = !parse.GetValue(_noProcesses),
+    };
+
+    public Snapshot Take(ParseResult parse) => SnapshotReader.Read(ToOptions(parse));
+}

@@ -1,0 +1,221 @@
+using TcpDoctor.Processes;
+
+namespace TcpDoctor.Sockets;
+
+/// <summary>
+/// The aggregations behind <c>tcpdoctor summary</c>, computed in one pass: counts by state and family,
+/// service ports, outbound destinations, inbound clients, processes, TIME_WAIT and ephemeral-port use.
+/// </summary>
+public sealed class SocketSummary
+{
+    private SocketSummary()
+    {
+    }
+
+    public StateCounts All { get; } = new();
+
+    public StateCounts IPv4 { get; } = new();
+
+    public StateCounts IPv6 { get; } = new();
+
+    /// <summary>Local ports with a listener: every socket on that port, by state.</summary>
+    public IReadOnlyList<PortGroup> Services { get; private set; } = [];
+
+    /// <summary>Connections this host opened, by destination address and port.</summary>
+    public IReadOnlyList<EndpointGroup> Destinations { get; private set; } = [];
+
+    /// <summary>Connections to this host's services, by client address.</summary>
+    public IReadOnlyList<EndpointGroup> Clients { get; private set; } = [];
+
+    /// <summary>Owning processes grouped by command name (40 apache2 workers are one row).</summary>
+    public IReadOnlyList<ProcessGroup> Processes { get; private set; } = [];
+
+    /// <summary>Ephemeral-port use per (local address, destination address, destination port), busiest first.</summary>
+    public IReadOnlyList<PortBudget> PortBudgets { get; private set; } = [];
+
+    /// <summary>Usable automatic ports (ip_local_port_range minus reserved); null when unknown.</summary>
+    public int? UsableEphemeralPorts { get; private set; }
+
+    public (int Low, int High)? EphemeralRange { get; private set; }
+
+    /// <summary>Sockets with an inode (owned by a file) that no scanned process held.</summary>
+    public int Unattributed { get; private set; }
+
+    /// <summary>Sockets owned by a file descriptor (inode ≠ 0).</summary>
+    public int WithInode { get; private set; }
+
+    public static SocketSummary Build(Snapshot snapshot, int top = 10)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var s = new SocketSummary();
+        var sysctls = snapshot.Kernel.Sysctls;
+        s.EphemeralRange = sysctls.LocalPortRange;
+        s.UsableEphemeralPorts = sysctls.UsableEphemeralPorts;
+
+        var listeners = ListenerSet.From(snapshot.Sockets);
+        var services = new Dictionary<ushort, PortGroup>();
+        var destinations = new Dictionary<(NetAddress, ushort), EndpointGroup>();
+        var clients = new Dictionary<NetAddress, EndpointGroup>();
+        var processes = new Dictionary<string, ProcessGroup>(StringComparer.Ordinal);
+        var budgets = new Dictionary<(NetAddress, NetAddress, ushort), PortBudget>();
+        var (low, high) = s.EphemeralRange ?? (32768, 60999);
+
+        foreach (var sock in snapshot.Sockets)
+        {
+            s.All.Add(sock.State);
+            (sock.Family == 10 ? s.IPv6 : s.IPv4).Add(sock.State);
+
+            if (sock.Inode != 0)
+            {
+                s.WithInode++;
+                if (sock.Pid == 0)
+                {
+                    s.Unattributed++;
+                }
+            }
+
+            if (snapshot.Processes.Get(sock.Pid) is { } proc)
+            {
+                if (!processes.TryGetValue(proc.Command, out var pg))
+                {
+                    pg = new ProcessGroup(proc.Command);
+                    processes.Add(proc.Command, pg);
+                }
+
+                pg.Add(sock, proc);
+            }
+
+            if (sock.State == TcpState.Listen)
+            {
+                GetService(services, sock.LocalPort).AddListener(sock);
+                continue;
+            }
+
+            if (listeners.IsServiceSide(sock))
+            {
+                GetService(services, sock.LocalPort).Counts.Add(sock.State);
+                var client = sock.RemoteAddress.Unmapped;
+                if (!clients.TryGetValue(client, out var cg))
+                {
+                    cg = new EndpointGroup(client, 0);
+                    clients.Add(client, cg);
+                }
+
+                cg.Counts.Add(sock.State);
+                continue;
+            }
+
+            var remote = sock.RemoteAddress.Unmapped;
+            var key = (remote, sock.RemotePort);
+            if (!destinations.TryGetValue(key, out var dg))
+            {
+                dg = new EndpointGroup(remote, sock.RemotePort);
+                destinations.Add(key, dg);
+            }
+
+            dg.Counts.Add(sock.State);
+
+            if (sock.LocalPort >= low && sock.LocalPort <= high)
+            {
+                var bkey = (sock.LocalAddress.Unmapped, remote, sock.RemotePort);
+                if (!budgets.TryGetValue(bkey, out var b))
+                {
+                    b = new PortBudget(bkey.Item1, remote, sock.RemotePort);
+                    budgets.Add(bkey, b);
+                }
+
+                b.Add(sock.State);
+            }
+        }
+
+        s.Services = [.. services.Values.OrderByDescending(g => g.Counts.Total).ThenBy(g => g.Port).Take(top)];
+        s.Destinations = [.. destinations.Values.OrderByDescending(g => g.Counts.Total).Take(top)];
+        s.Clients = [.. clients.Values.OrderByDescending(g => g.Counts.Total).Take(top)];
+        s.Processes = [.. processes.Values.OrderByDescending(g => g.Counts.Total).ThenBy(g => g.Command, StringComparer.Ordinal).Take(top)];
+        s.PortBudgets = [.. budgets.Values.OrderByDescending(b => b.Used).Take(top)];
+        return s;
+    }
+
+    private static PortGroup GetService(Dictionary<ushort, PortGroup> services, ushort port)
+    {
+        if (!services.TryGetValue(port, out var g))
+        {
+            g = new PortGroup(port);
+            services.Add(port, g);
+        }
+
+        return g;
+    }
+}
+
+/// <summary>All sockets on one local service port.</summary>
+public sealed class PortGroup(ushort port)
+{
+    public ushort Port { get; } = port;
+
+    public StateCounts Counts { get; } = new();
+
+    /// <summary>Accept-queue length summed over the port's listeners.</summary>
+    public long AcceptQueue { get; private set; }
+
+    /// <summary>Backlog limit summed over the port's listeners (0 when the source has none).</summary>
+    public long Backlog { get; private set; }
+
+    internal void AddListener(TcpSocket listener)
+    {
+        Counts.Add(TcpState.Listen);
+        AcceptQueue += listener.ReceiveQueue;
+        Backlog += listener.SendQueue;
+    }
+}
+
+/// <summary>Sockets toward one remote endpoint (port 0 = any port: a client address).</summary>
+public sealed class EndpointGroup(NetAddress address, ushort port)
+{
+    public NetAddress Address { get; } = address;
+
+    public ushort Port { get; } = port;
+
+    public StateCounts Counts { get; } = new();
+}
+
+/// <summary>Sockets owned by the processes of one command.</summary>
+public sealed class ProcessGroup(string command)
+{
+    private readonly SortedSet<int> _pids = [];
+
+    public string Command { get; } = command;
+
+    public StateCounts Counts { get; } = new();
+
+    public IReadOnlyCollection<int> Pids => _pids;
+
+    internal void Add(TcpSocket socket, ProcessInfo process)
+    {
+        Counts.Add(socket.State);
+        _pids.Add(process.Pid);
+    }
+}
+
+/// <summary>Ephemeral ports in use toward one destination from one local address.</summary>
+public sealed class PortBudget(NetAddress localAddress, NetAddress remoteAddress, ushort remotePort)
+{
+    public NetAddress LocalAddress { get; } = localAddress;
+
+    public NetAddress RemoteAddress { get; } = remoteAddress;
+
+    public ushort RemotePort { get; } = remotePort;
+
+    public int Used { get; private set; }
+
+    public int TimeWait { get; private set; }
+
+    internal void Add(TcpState state)
+    {
+        Used++;
+        if (state == TcpState.TimeWait)
+        {
+            TimeWait++;
+        }
+    }
+}

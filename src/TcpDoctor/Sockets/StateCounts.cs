@@ -1,0 +1,29 @@
+namespace TcpDoctor.Sockets;
+
+/// <summary>Counts per TCP state; a fixed array indexed by the kernel's state number.</summary>
+public sealed class StateCounts
+{
+    private readonly int[] _counts = new int[16];
+
+    public int Total { get; private set; }
+
+    public int this[TcpState state] => _counts[(int)state];
+
+    public void Add(TcpState state)
+    {
+        _counts[(int)state & 15]++;
+        Total++;
+    }
+
+    /// <summary>States with a non-zero count, in kernel order.</summary>
+    public IEnumerable<(TcpState State, int Count)> NonZero()
+    {
+        foreach (var s in TcpStates.All)
+        {
+            if (_counts[(int)s] > 0)
+            {
+                yield return (s, _counts[(int)s]);
+            }
+        }
+    }
+}
