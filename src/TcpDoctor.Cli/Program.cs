@@ -24,6 +24,7 @@ internal static class Program
         {
             SummaryCommand.Create(),
             ListCommand.Create(),
+            ExplainCommand.Create(),
         };
         foreach (var verb in verbs)
         {
