@@ -22,9 +22,21 @@ public abstract class LazyNamespaceFixture<T> : IDisposable
         {
             if (_value is null)
             {
-                _namespace = TestNamespace.Create(Tag);
-                _factory = new SocketFactory(_namespace);
-                _value = Build(_namespace, _factory);
+                var ns = TestNamespace.Create(Tag);
+                var factory = new SocketFactory(ns);
+                try
+                {
+                    _value = Build(ns, factory);
+                }
+                catch
+                {
+                    factory.Dispose();
+                    ns.Dispose();
+                    throw;
+                }
+
+                _namespace = ns;
+                _factory = factory;
             }
 
             return (_namespace!, _factory!, _value);
