@@ -1,0 +1,39 @@
+using System.Runtime.InteropServices;
+
+namespace TcpDoctor.Interop;
+
+/// <summary>
+/// Directory-relative file syscalls for the /proc/PID/fd scan. Plain int descriptors rather than
+/// SafeHandles: they never leave the method that opens them and a scan opens one per process.
+/// </summary>
+internal static unsafe partial class FileSyscalls
+{
+    public const int AT_FDCWD = -100;
+    public const int O_RDONLY = 0;
+    public const int O_CLOEXEC = 0x80000;
+
+    public const int EACCES = 13;
+    public const int ENOENT = 2;
+    public const int ESRCH = 3;
+
+    /// <summary>O_DIRECTORY is 0200000 in asm-generic and x86 but 040000 on arm/arm64.</summary>
+    public static int O_DIRECTORY => RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x4000 : 0x10000;
+
+    // openat is variadic; the mode argument is only read with O_CREAT/O_TMPFILE, so it is not declared.
+    [LibraryImport("libc", EntryPoint = "openat", SetLastError = true)]
+    public static partial int OpenAt(int dirFd, byte* path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    public static partial int Close(int fd);
+
+    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
+    public static partial nint Read(int fd, byte* buffer, nuint count);
+
+    /// <summary>Fills <paramref name="buffer"/> with <c>struct linux_dirent64</c> records; 0 at the end.</summary>
+    [LibraryImport("libc", EntryPoint = "getdents64", SetLastError = true)]
+    public static partial nint GetDents64(int fd, byte* buffer, nuint count);
+
+    // No errno: a failed readlink of an fd means it was closed since the listing, which is just skipped.
+    [LibraryImport("libc", EntryPoint = "readlinkat")]
+    public static partial nint ReadLinkAt(int dirFd, byte* path, byte* buffer, nuint size);
+}
