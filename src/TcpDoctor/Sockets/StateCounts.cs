@@ -18,12 +18,15 @@ public sealed class StateCounts
     /// <summary>States with a non-zero count, in kernel order.</summary>
     public IEnumerable<(TcpState State, int Count)> NonZero()
     {
+        var list = new List<(TcpState, int)>();
         foreach (var s in TcpStates.All)
         {
             if (_counts[(int)s] > 0)
             {
-                yield return (s, _counts[(int)s]);
+                list.Add((s, _counts[(int)s]));
             }
         }
+
+        return list;
     }
 }
