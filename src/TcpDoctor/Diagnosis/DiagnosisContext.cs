@@ -147,7 +147,10 @@ public sealed class DiagnosisContext
         return Current.Processes.Get(socket.Pid)?.Command ?? $"pid {socket.Pid}";
     }
 
-    internal OwnerKey OwnerKeyOf(TcpSocket socket) => new(CommandOf(socket), socket.LocalPort);
+    internal OwnerKey OwnerKeyOf(TcpSocket socket) => OwnerKeyOf(socket, CommandOf(socket));
+
+    internal OwnerKey OwnerKeyOf(TcpSocket socket, string? command) =>
+        OwnerKey.Of(command, command is null && OpenedByThisHost(socket) ? (ushort)0 : socket.LocalPort);
 
     /// <summary>Whether the previous snapshot already had this connection (any state).</summary>
     internal bool ExistedBefore(TcpSocket socket)

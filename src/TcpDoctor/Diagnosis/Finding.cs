@@ -49,6 +49,7 @@ public sealed class Finding
     public IReadOnlyList<TcpSocket> Sockets { get; init; } = [];
 
     /// <summary>Id plus subject: stays the same while the same problem persists across samples.</summary>
+    [JsonIgnore]
     public string Key => Id + "|" + Subject.Key;
 
     /// <summary>The value of a numeric evidence figure, or null.</summary>

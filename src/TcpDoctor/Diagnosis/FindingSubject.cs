@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace TcpDoctor.Diagnosis;
 
 /// <summary>
@@ -26,5 +28,6 @@ public sealed record FindingSubject
     public string? State { get; init; }
 
     /// <summary>A stable text identity of the subject, for telling findings apart across samples.</summary>
+    [JsonIgnore]
     public string Key => string.Join('|', Process, Pid, LocalAddress, LocalPort, RemoteAddress, RemotePort, State);
 }

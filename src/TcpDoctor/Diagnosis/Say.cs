@@ -25,6 +25,37 @@ internal static class Say
 
     public static string Time(TimeSpan t) => Duration.Format(t);
 
+    /// <summary>"2h to 2h10m", or one time when both round to the same text.</summary>
+    public static string TimeRange(double fromSeconds, double toSeconds)
+    {
+        var a = Time(fromSeconds);
+        var b = Time(toSeconds);
+        return a == b ? a : $"{a} to {b}";
+    }
+
+    /// <summary>A threshold as a person or a command line writes it: 15m, 60s, 2h, 1h30m, 500ms.</summary>
+    public static string Setting(TimeSpan t)
+    {
+        var ms = (long)t.TotalMilliseconds;
+        if (ms % 1000 != 0)
+        {
+            return ms.ToString(Inv) + "ms";
+        }
+
+        var s = ms / 1000;
+        if (s >= 3600 && s % 60 == 0)
+        {
+            var h = s / 3600;
+            var m = s % 3600 / 60;
+            return m == 0 ? h.ToString(Inv) + "h" : $"{h.ToString(Inv)}h{m.ToString(Inv)}m";
+        }
+
+        return s >= 60 && s % 60 == 0 ? (s / 60).ToString(Inv) + "m" : s.ToString(Inv) + "s";
+    }
+
+    /// <summary>" of nginx (pid 10)" after an endpoint or port, or nothing when the owner is unknown.</summary>
+    public static string Of(Owners? owners) => owners is { IsKnown: true } ? " of " + owners.Describe() : "";
+
     public static string Addr(NetAddress a) => a.Unmapped.ToString();
 
     public static string Endpoint(NetAddress a, int port)
@@ -40,6 +71,11 @@ internal static class Say
     public static string Top(IEnumerable<(string Name, int Count)> items, int show = 3)
     {
         var sorted = items.OrderByDescending(i => i.Count).ThenBy(i => i.Name, StringComparer.Ordinal).ToList();
+        if (sorted.Count > show && sorted[0].Count == 1)
+        {
+            return $"{N(sorted.Count)} different ones, one each";
+        }
+
         var shown = string.Join(", ", sorted.Take(show).Select(i => $"{i.Name} ({N(i.Count)})"));
         return sorted.Count > show ? $"{shown} and {N(sorted.Count - show)} more" : shown;
     }

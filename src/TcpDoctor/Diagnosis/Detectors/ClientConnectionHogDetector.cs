@@ -15,53 +15,87 @@ internal sealed class ClientConnectionHogDetector : IDetector
     {
         ArgumentNullException.ThrowIfNull(context);
         var t = context.Thresholds;
-        var byPort = new Dictionary<ushort, Dictionary<NetAddress, List<TcpSocket>>>();
+        // Count first, keep sockets only for the clients that turn out to be hogs: a busy server has
+        // tens of thousands of clients.
+        var counts = new Dictionary<(ushort Port, NetAddress Client), int>();
         foreach (var s in context.Current.Sockets)
         {
-            // Connections a client holds a slot with; TIME_WAIT holds nothing of the server's.
-            if (s.State is not (TcpState.Established or TcpState.SynRecv or TcpState.CloseWait) || context.OpenedByThisHost(s))
+            if (Holds(context, s))
+            {
+                var key = (s.LocalPort, s.RemoteAddress.Unmapped);
+                counts[key] = counts.GetValueOrDefault(key) + 1;
+            }
+        }
+
+        var perPort = new Dictionary<ushort, List<int>>();
+        foreach (var ((port, _), n) in counts)
+        {
+            if (!perPort.TryGetValue(port, out var list))
+            {
+                perPort[port] = list = [];
+            }
+
+            list.Add(n);
+        }
+
+        var hogs = new Dictionary<(ushort Port, NetAddress Client), (double Median, int Total, int Clients, bool OverCap)>();
+        foreach (var (port, list) in perPort)
+        {
+            list.Sort();
+            var median = list.Count % 2 == 1 ? list[list.Count / 2] : (list[(list.Count / 2) - 1] + list[list.Count / 2]) / 2.0;
+            var top = list[^1];
+            if (!(top >= t.ClientHogMinimum && top >= t.ClientHogMedianFactor * median) && !(t.MaxPerClient is { } c && top > c))
             {
                 continue;
             }
 
-            if (!byPort.TryGetValue(s.LocalPort, out var clients))
+            var total = list.Sum();
+            foreach (var ((p, client), n) in counts)
             {
-                byPort[s.LocalPort] = clients = [];
-            }
+                if (p != port)
+                {
+                    continue;
+                }
 
-            var a = s.RemoteAddress.Unmapped;
-            if (!clients.TryGetValue(a, out var list))
-            {
-                clients[a] = list = [];
-            }
-
-            list.Add(s);
-        }
-
-        foreach (var (port, clients) in byPort)
-        {
-            var counts = clients.Values.Select(l => l.Count).Order().ToList();
-            var median = counts.Count % 2 == 1 ? counts[counts.Count / 2] : (counts[(counts.Count / 2) - 1] + counts[counts.Count / 2]) / 2.0;
-            var total = counts.Sum();
-            foreach (var (client, sockets) in clients)
-            {
-                var n = sockets.Count;
                 var hog = n >= t.ClientHogMinimum && n >= t.ClientHogMedianFactor * median;
                 var overCap = t.MaxPerClient is { } cap && n > cap;
                 if (hog || overCap)
                 {
-                    yield return Build(context, port, client, sockets, total, clients.Count, median, overCap);
+                    hogs[(port, client)] = (median, total, list.Count, overCap);
                 }
             }
         }
+
+        if (hogs.Count == 0)
+        {
+            yield break;
+        }
+
+        var sockets = hogs.Keys.ToDictionary(k => k, _ => new List<TcpSocket>());
+        foreach (var s in context.Current.Sockets)
+        {
+            if (Holds(context, s) && sockets.TryGetValue((s.LocalPort, s.RemoteAddress.Unmapped), out var list))
+            {
+                list.Add(s);
+            }
+        }
+
+        foreach (var ((port, client), (median, total, clients, overCap)) in hogs)
+        {
+            yield return Build(context, port, client, sockets[(port, client)], total, clients, median, overCap);
+        }
     }
+
+    /// <summary>Connections a client holds a slot with; TIME_WAIT holds nothing of the server's.</summary>
+    private static bool Holds(DiagnosisContext context, TcpSocket s) =>
+        s.State is TcpState.Established or TcpState.SynRecv or TcpState.CloseWait && !context.OpenedByThisHost(s);
 
     private static Finding Build(DiagnosisContext context, ushort port, NetAddress client, List<TcpSocket> sockets, int total, int clients, double median, bool overCap)
     {
         var t = context.Thresholds;
         var listener = context.ListenerOf(sockets[0]);
         var owners = context.OwnersOf(listener is null ? sockets : [listener]);
-        var service = owners.IsKnown ? $" ({owners.Describe()})" : "";
+        var service = Say.Of(owners);
         var established = sockets.Count(s => s.State == TcpState.Established);
         var closeWait = sockets.Count(s => s.State == TcpState.CloseWait);
         var synRecv = sockets.Count(s => s.State == TcpState.SynRecv);
@@ -72,7 +106,7 @@ internal sealed class ClientConnectionHogDetector : IDetector
         var detail = new List<string>();
         if (idle > 0)
         {
-            detail.Add($"{Say.N(idle)} idle for over {Say.Time(t.StaleAfter)}");
+            detail.Add($"{Say.N(idle)} idle for over {Say.Setting(t.StaleAfter)}");
         }
 
         if (closeWait > 0)

@@ -44,7 +44,7 @@ internal sealed class CloseWaitLeakDetector : IDetector
             if (s.State == TcpState.CloseWait)
             {
                 var command = s.Pid == 0 ? null : context.Previous.Processes.Get(s.Pid)?.Command ?? $"pid {s.Pid}";
-                var key = new OwnerKey(command, s.LocalPort);
+                var key = context.OwnerKeyOf(s, command);
                 counts[key] = counts.GetValueOrDefault(key) + 1;
             }
         }
@@ -74,7 +74,8 @@ internal sealed class CloseWaitLeakDetector : IDetector
     private static Finding Build(DiagnosisContext context, Severity severity, OwnerKey key, List<TcpSocket> sockets, Owners owners, (int Pid, int Open, long Limit, double Fraction)? fd, Dictionary<OwnerKey, int>? previous)
     {
         var t = context.Thresholds;
-        var who = key.IsOwned ? owners.Describe() : $"No visible process (sockets on local port {key.LocalPort})";
+        var who = key.IsOwned ? owners.Describe()
+            : key.LocalPort == 0 ? "No visible process (connections this host opened)" : $"No visible process (sockets on local port {key.LocalPort})";
         var peers = new Dictionary<NetAddress, int>();
         var ports = new HashSet<int>();
         var unread = 0;
@@ -105,7 +106,7 @@ internal sealed class CloseWaitLeakDetector : IDetector
 
         var topPeers = Say.Top(peers.Select(kv => (Say.Addr(kv.Key), kv.Value)));
         var summary =
-            $"{who} {(key.IsOwned ? "holds" : "holds")} {Say.N(sockets.Count)} connections in CLOSE_WAIT: the peer closed its side{(oldestIdleMs > 0 ? $" (the quietest has been idle for {Say.Time(oldestIdleMs / 1000.0)})" : "")}, and the application has not called close(). " +
+            $"{who} holds {Say.N(sockets.Count)} connections in CLOSE_WAIT: the peer closed its side{(oldestIdleMs > 0 ? $" (the longest-idle one has seen no data for {Say.Time(oldestIdleMs / 1000.0)})" : "")}, and the application has not called close(). " +
             "The kernel never times CLOSE_WAIT out — only the application can end it — so each one keeps a file descriptor and its buffers. " +
             $"Peers: {topPeers}; local ports: {Say.Ports(ports.Take(10))}{(ports.Count > 10 ? ", …" : "")}." +
             (unread > 0 ? $" {Say.N(unread)} still hold unread data: the application stopped reading them." : "") +
@@ -168,7 +169,7 @@ internal sealed class CloseWaitLeakDetector : IDetector
         evidence.AddRange(owners.Figures());
         var name = owners.SingleCommand ?? "the process";
         var subject = owners.Apply(new FindingSubject { State = TcpState.CloseWait.ToNetstatName() });
-        if (!key.IsOwned || ports.Count == 1)
+        if ((!key.IsOwned && key.LocalPort != 0) || ports.Count == 1)
         {
             subject = subject with { LocalPort = sockets[0].LocalPort };
         }
@@ -184,7 +185,9 @@ internal sealed class CloseWaitLeakDetector : IDetector
             Severity = severity,
             Title = key.IsOwned
                 ? $"{owners.Describe()} leaks connections: {Say.N(sockets.Count)} in CLOSE_WAIT"
-                : $"{Say.N(sockets.Count)} connections in CLOSE_WAIT on port {key.LocalPort}",
+                : key.LocalPort == 0
+                    ? $"{Say.N(sockets.Count)} connections this host opened are in CLOSE_WAIT (owner not visible)"
+                    : $"{Say.N(sockets.Count)} connections in CLOSE_WAIT on port {key.LocalPort}",
             Subject = subject,
             Summary = summary,
             Outlook = string.Join(' ', outlook),
@@ -195,7 +198,7 @@ internal sealed class CloseWaitLeakDetector : IDetector
                 $"Stopgap: restart {name} (releases all of them), or destroy them with `tcpdoctor reap --finding close-wait-leak` (dry-run first); the process then gets ECONNABORTED on its next use of each, which a pool should survive.",
                 "Not a fix: raising the fd limit only delays the failure, and TCP keepalive does not help — the peer closed properly; the socket waits for the application, not the network.",
             ],
-            Confirm = $"`ss -tanp state close-wait{(owners.SingleCommand is { } c ? $" | grep -c {c}" : $" sport = :{key.LocalPort} | wc -l")}` stays near 0 over time (below {Say.N(t.CloseWaitWarning)}).",
+            Confirm = $"`ss -tanp state close-wait{(owners.SingleCommand is { } c ? $" | grep -c {c}" : (key.LocalPort != 0 ? $" sport = :{key.LocalPort} | wc -l" : " | wc -l"))}` stays near 0 over time (below {Say.N(t.CloseWaitWarning)}).",
             TimeToFull = timeToFull,
             Magnitude = sockets.Count,
             Sockets = sockets,

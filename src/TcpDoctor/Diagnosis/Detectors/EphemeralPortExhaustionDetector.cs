@@ -47,7 +47,7 @@ internal sealed class EphemeralPortExhaustionDetector : IDetector
             list.Add(s);
         }
 
-        Dictionary<DestinationKey, int>? previousLive = null;
+        var candidates = new List<(DestinationKey Key, List<TcpSocket> Sockets)>();
         foreach (var (key, sockets) in groups)
         {
             // Cheap bound first: most groups hold a few sockets and cannot reach any threshold.
@@ -66,12 +66,13 @@ internal sealed class EphemeralPortExhaustionDetector : IDetector
                 }
             }
 
-            if (context.Previous is not null && previousLive is null)
-            {
-                previousLive = PreviousLiveCounts(context, range);
-            }
+            candidates.Add((key, sockets));
+        }
 
-            var finding = Judge(context, range, key, sockets, previousLive);
+        var previous = candidates.Count > 0 && context.Previous is not null ? PreviousGroups(context, range, candidates) : null;
+        foreach (var (key, sockets) in candidates)
+        {
+            var finding = Judge(context, range, key, sockets, previous?.GetValueOrDefault(key));
             if (finding is not null)
             {
                 yield return finding;
@@ -85,22 +86,35 @@ internal sealed class EphemeralPortExhaustionDetector : IDetector
         && range.IsAutomatic(s.LocalPort)
         && context.OpenedByThisHost(s);
 
-    private static Dictionary<DestinationKey, int> PreviousLiveCounts(DiagnosisContext context, PortRange range)
+    /// <summary>The same destinations in the previous snapshot: their connections (to tell new ones) and open count.</summary>
+    private static Dictionary<DestinationKey, PreviousGroup> PreviousGroups(DiagnosisContext context, PortRange range, List<(DestinationKey Key, List<TcpSocket> Sockets)> candidates)
     {
-        var counts = new Dictionary<DestinationKey, int>();
+        var groups = new Dictionary<DestinationKey, PreviousGroup>();
+        foreach (var (key, _) in candidates)
+        {
+            groups[key] = new PreviousGroup();
+        }
+
         foreach (var s in context.Previous!.Sockets)
         {
-            if (s.State != TcpState.TimeWait && Counts(context, range, s))
+            if (Counts(context, range, s) && groups.TryGetValue(DestinationKey.Of(s), out var g))
             {
-                var key = DestinationKey.Of(s);
-                counts[key] = counts.GetValueOrDefault(key) + 1;
+                g.Tuples.Add(TupleKey.Of(s));
+                g.Live += s.State == TcpState.TimeWait ? 0 : 1;
             }
         }
 
-        return counts;
+        return groups;
     }
 
-    private static Finding? Judge(DiagnosisContext context, PortRange range, DestinationKey key, List<TcpSocket> sockets, Dictionary<DestinationKey, int>? previousLive)
+    private sealed class PreviousGroup
+    {
+        public HashSet<TupleKey> Tuples { get; } = [];
+
+        public int Live { get; set; }
+    }
+
+    private static Finding? Judge(DiagnosisContext context, PortRange range, DestinationKey key, List<TcpSocket> sockets, PreviousGroup? previous)
     {
         var t = context.Thresholds;
         var usable = range.Usable;
@@ -121,7 +135,7 @@ internal sealed class EphemeralPortExhaustionDetector : IDetector
                 }
             }
 
-            if (context.Previous is not null && !context.ExistedBefore(s))
+            if (previous is not null && !previous.Tuples.Contains(TupleKey.Of(s)))
             {
                 newConnections++;
             }
@@ -137,9 +151,9 @@ internal sealed class EphemeralPortExhaustionDetector : IDetector
         }
 
         double? liveGrowth = null;
-        if (previousLive is not null && context.SampleSeconds is { } dt)
+        if (previous is not null && context.SampleSeconds is { } dt)
         {
-            liveGrowth = (live - previousLive.GetValueOrDefault(key)) / dt;
+            liveGrowth = (live - previous.Live) / dt;
         }
 
         var reuse = TimeWaitReuse(context, key);
@@ -208,7 +222,10 @@ internal sealed class EphemeralPortExhaustionDetector : IDetector
         }
         else if (closeRate > 0)
         {
-            outlook.Add($"At that rate TIME_WAIT alone holds about {Say.N(closeRate * TimeWaitSeconds)} ports ({Say.Rate(closeRate)} × 60 s) besides the {Say.N(live)} open connections: about {Say.N(projected)} of {Say.N(usable)} ({Say.Pct(projectedFraction)}).");
+            var twPorts = $"At that rate TIME_WAIT alone would hold about {Say.N(closeRate * TimeWaitSeconds)} ports ({Say.Rate(closeRate)} × 60 s) besides the {Say.N(live)} open connections";
+            outlook.Add(projected >= usable
+                ? $"{twPorts} — more than the {Say.N(usable)} usable."
+                : $"{twPorts}: about {Say.N(projected)} of {Say.N(usable)} ({Say.Pct(projectedFraction)}).");
         }
 
         if (effectiveUsed >= usable)
@@ -221,7 +238,7 @@ internal sealed class EphemeralPortExhaustionDetector : IDetector
         }
         else if (closeRate > 0)
         {
-            outlook.Add($"At this rate the count settles around {Say.N(projected)} ({Say.Pct(projectedFraction)}) and does not run out; a higher rate would.");
+            outlook.Add($"At this rate the count settles around {Say.N(projected)} ({Say.Pct(projectedFraction)}) and does not run out{(reuse ? "" : $"; about {Say.Rate(Math.Max(0, usable - live) / TimeWaitSeconds)} would")}.");
         }
 
         if (liveGrowth is > 0 && timeToFull is null)

@@ -68,14 +68,14 @@ internal sealed class FinWait2PileupDetector : IDetector
 
         var topPeers = Say.Top(peers.Select(kv => (Say.Addr(kv.Key), kv.Value)));
         var where = inbound
-            ? $"on port {port}{(service is { IsKnown: true } ? $" ({service.Describe()})" : "")}"
+            ? $"on port {port}{Say.Of(service)}"
             : $"toward {Say.Endpoint(peer, port)}";
         var ft = finTimeout is { } f ? $"{f} s" : "60 s by default";
 
         var summary =
             $"{Say.N(sockets.Count)} connections {where} are in FIN_WAIT2: this host sent its FIN, the peer acknowledged it but never sent its own. " +
             $"{Say.N(orphaned)} are orphaned — the application already closed them — and the kernel drops each after tcp_fin_timeout ({ft}); " +
-            $"{Say.N(held)} are still held by {(held > 0 ? holders.Describe("a process not visible here") : "no process")}, and those never time out. " +
+            (held > 0 ? $"{Say.N(held)} are still held by {holders.Describe("a process not visible here")}, and those never time out. " : "none is still held by a process. ") +
             (inbound ? $"They come from {Say.N(peers.Count)} peers: {topPeers}." : "");
 
         var outlook = new List<string>();

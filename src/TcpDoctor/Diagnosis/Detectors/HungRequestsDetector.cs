@@ -59,7 +59,7 @@ internal sealed class HungRequestsDetector : IDetector
 
         var summary =
             $"{who} has {Say.N(sockets.Count)} connections to {dest} on which it sent a request that {Say.Addr(remote)} acknowledged but never answered: " +
-            $"nothing received for {Say.Time(shortest)} to {Say.Time(longest)} (median {Say.Time(median)}). " +
+            $"nothing received for {Say.TimeRange(shortest, longest)}{(waits.Count > 2 ? $" (median {Say.Time(median)})" : "")}. " +
             (neverAnswered > 0 ? $"On {Say.N(neverAnswered)} of them not one byte has come back since the connection opened. " : "") +
             "Nothing has timed them out, so each one waits on and keeps its caller busy" +
             (pids > 1 ? $" — {Say.N(pids)} processes are stuck this way." : ".") +
@@ -111,7 +111,7 @@ internal sealed class HungRequestsDetector : IDetector
                 $"Free the stuck callers now: `tcpdoctor reap --finding hung-requests` (dry-run first) destroys these connections; each waiting call fails at once with ECONNABORTED. Trade-off: those requests fail.",
                 "SO_KEEPALIVE and TCP_USER_TIMEOUT do not help here: the server is alive and acknowledges; only an application timeout ends a request nobody answers.",
             ],
-            Confirm = $"After the fix, `tcpdoctor list --state established --remote {Say.Addr(remote)} --idle {Duration.Format(t.HungAfter)}` (or `ss -tnpo dst {Say.Addr(remote)} dport = :{port}`) shows no connection older than the timeout.",
+            Confirm = $"After the fix, `tcpdoctor list --state established --remote {Say.Addr(remote)} --idle {Say.Setting(t.HungAfter)}` (or `ss -tnpo dst {Say.Addr(remote)} dport = :{port}`) shows no connection older than the timeout.",
             Magnitude = sockets.Count,
             Sockets = sockets,
         };

@@ -45,10 +45,9 @@ internal sealed class ListenOverflowDetector : IDetector
         var owners = context.OwnersOf([l]);
         var somaxconn = context.Sysctls.Somaxconn;
         var endpoint = Say.Endpoint(l.LocalAddress, l.LocalPort);
-        var who = owners.Describe("an unidentified process");
         var backlog = l.SendQueue;
         var summary =
-            $"{endpoint} ({who}) has {Say.N(l.ReceiveQueue)} connections waiting in its accept queue{(backlog > 0 ? $" against a backlog of {Say.N(backlog)}" : "")} " +
+            $"{endpoint}{Say.Of(owners)} has {Say.N(l.ReceiveQueue)} connections waiting in its accept queue{(backlog > 0 ? $" against a backlog of {Say.N(backlog)}" : "")} " +
             $"(the listen() backlog, capped by net.core.somaxconn{(somaxconn is { } sc ? $"={Say.N(sc)}" : "")}). " +
             "They completed the handshake, but the application has not accept()ed them; once the queue holds backlog+1 the kernel drops new SYNs and final ACKs.";
 

@@ -162,7 +162,7 @@ internal sealed class OrphanPressureDetector : IDetector
             Evidence = evidence,
             Remedies =
             [
-                $"Find why they linger: FIN_WAIT1 orphans ({Say.N(finWait1)} here) wait for slow or vanished clients to acknowledge the last data — lower net.ipv4.tcp_orphan_retries (now {(orphanRetries is { } r ? r.ToString(System.Globalization.CultureInfo.InvariantCulture) : "unknown")}; 0 means 8, about {Say.Time(RetransmitClock.BudgetSeconds(8))}) to 2–3 to drop them sooner. Trade-off: slow clients lose the tail of a response.",
+                $"Find why they linger: FIN_WAIT1 orphans{(finWait1 > 0 ? $" ({Say.N(finWait1)} in this namespace)" : "")} wait for slow or vanished clients to acknowledge the last data — lower net.ipv4.tcp_orphan_retries (now {(orphanRetries is { } r ? r.ToString(System.Globalization.CultureInfo.InvariantCulture) : "unknown")}; 0 means 8, about {Say.Time(RetransmitClock.BudgetSeconds(8))}) to 2–3 to drop them sooner. Trade-off: slow clients lose the tail of a response.",
                 $"FIN_WAIT2 orphans wait for the peer's FIN: net.ipv4.tcp_fin_timeout (now {(sys.TcpFinTimeout is { } ft ? $"{ft} s" : "unknown")}) bounds them. Trade-off: a late FIN gets an RST.",
                 "Raise net.ipv4.tcp_max_orphans (each orphan may hold up to about 64 KB of unsent data) or net.ipv4.tcp_mem (in 4 KiB pages) only if RAM allows. Trade-off: memory taken from everything else.",
             ],

@@ -42,7 +42,8 @@ internal sealed class StaleEstablishedDetector : IDetector
     {
         var t = context.Thresholds;
         var owners = context.OwnersOf(sockets);
-        var who = owner.IsOwned ? owners.Describe() : $"Local port {owner.LocalPort} (no visible process)";
+        var who = owner.IsOwned ? owners.Describe()
+            : owner.LocalPort == 0 ? "This host (owner not visible)" : $"Local port {owner.LocalPort} (no visible process)";
         var idle = sockets.Select(s => s.Info.IdleMs / 1000.0).Order().ToList();
         var localPorts = sockets.Select(s => (int)s.LocalPort).Distinct().ToList();
         var remotePorts = sockets.Select(s => (int)s.RemotePort).Distinct().ToList();
@@ -50,7 +51,7 @@ internal sealed class StaleEstablishedDetector : IDetector
         var keepaliveTime = context.Sysctls.TcpKeepaliveTime;
 
         var summary =
-            $"{who} holds {Say.Count(sockets.Count, "ESTABLISHED connection", "ESTABLISHED connections")} with {Say.Addr(remote)} on which nothing has been sent or received for {Say.Time(idle[0])} to {Say.Time(idle[^1])}, and keepalive is off. " +
+            $"{who} holds {Say.Count(sockets.Count, "ESTABLISHED connection", "ESTABLISHED connections")} with {Say.Addr(remote)} on which nothing has been sent or received for {Say.TimeRange(idle[0], idle[^1])}, and keepalive is off. " +
             "Idle connections are normal (pools, persistent sessions); the risk is that if the peer vanished without FIN or RST — a reboot, a pulled cable, a NAT or firewall that forgot the flow — nothing would notice: " +
             "they stay open forever, each holding a descriptor and counting against per-process or per-client limits, the way about 100 stale FTP sessions once got a hosting account's processes killed.";
 
@@ -82,7 +83,7 @@ internal sealed class StaleEstablishedDetector : IDetector
         {
             Id = Catalog.StaleEstablished,
             Severity = severity,
-            Title = $"{Say.Count(sockets.Count, "connection", "connections")} between {(owner.IsOwned ? owners.Describe() : $"port {owner.LocalPort}")} and {Say.Addr(remote)} idle for over {Say.Time(t.StaleAfter)} without keepalive",
+            Title = $"{Say.Count(sockets.Count, "connection", "connections")} between {(owner.IsOwned ? owners.Describe() : owner.LocalPort == 0 ? "this host" : $"port {owner.LocalPort}")} and {Say.Addr(remote)} idle for over {Say.Setting(t.StaleAfter)} without keepalive",
             Subject = subject,
             Summary = summary,
             Outlook = "Without keepalive or an idle timeout they never end on their own; whether the peer is still there is unknown until something is sent.",
@@ -93,7 +94,7 @@ internal sealed class StaleEstablishedDetector : IDetector
                 $"Give {name} an idle timeout (when in doubt, time out): close connections idle longer than it needs. Trade-off: a reconnect when one is needed again.",
                 "Reap the dead ones now: `tcpdoctor reap --finding stale-established` (dry-run first); a live peer simply reconnects.",
             ],
-            Confirm = $"`ss -tno state established dst {Say.Addr(remote)}` shows timer:(keepalive,…) on them, or `tcpdoctor list --remote {Say.Addr(remote)} --idle {Duration.Format(t.StaleAfter)}` comes back empty.",
+            Confirm = $"`ss -tno state established dst {Say.Addr(remote)}` shows timer:(keepalive,…) on them, or `tcpdoctor list --remote {Say.Addr(remote)} --idle {Say.Setting(t.StaleAfter)}` comes back empty.",
             Magnitude = sockets.Count,
             Sockets = sockets,
         };

@@ -60,7 +60,7 @@ internal sealed class SynRecvPileupDetector : IDetector
     {
         var sys = context.Sysctls;
         var owners = listener is null ? null : context.OwnersOf([listener]);
-        var who = owners is { IsKnown: true } ? $" ({owners.Describe()})" : "";
+        var who = Say.Of(owners);
         var sources = new Dictionary<NetAddress, int>();
         var retransmitted = 0;
         foreach (var s in pending)

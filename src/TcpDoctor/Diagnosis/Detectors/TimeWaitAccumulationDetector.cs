@@ -163,7 +163,7 @@ internal sealed class TimeWaitAccumulationDetector : IDetector
     {
         var listener = context.ListenerOf(sockets[0]);
         var owners = listener is null ? null : context.OwnersOf([listener]);
-        var service = owners is { IsKnown: true } ? $" ({owners.Describe()})" : "";
+        var service = Say.Of(owners);
         var clients = new Dictionary<NetAddress, int>();
         foreach (var s in sockets)
         {
