@@ -22,6 +22,7 @@ internal static class Program
         // One factory per verb; each lives in its own file under Commands/.
         var verbs = new List<Command>
         {
+            DiagnoseCommand.Create(),
             SummaryCommand.Create(),
             ListCommand.Create(),
             ExplainCommand.Create(),

@@ -1,0 +1,76 @@
+using System.CommandLine;
+using TcpDoctor.Cli.Rendering;
+using TcpDoctor.Diagnosis;
+
+namespace TcpDoctor.Cli.Commands;
+
+internal static class DiagnoseCommand
+{
+    public static Command Create()
+    {
+        var format = GlobalOptions.Format();
+        var sample = new Option<string>("--sample")
+        {
+            Description = "Watch for this long so counter deltas (listen drops, SYN cookies, TIME_WAIT overflow, conntrack drops) and connection rates are known; 0 = instant.",
+            DefaultValueFactory = _ => "1s",
+        };
+        var minSeverity = new Option<Severity>("--min-severity")
+        {
+            Description = "Show only findings at or above this severity: info, warning, critical.",
+            DefaultValueFactory = _ => Severity.Info,
+        };
+        var thresholdArgs = new ThresholdArgs();
+        var snapshotArgs = new SnapshotArgs();
+        var command = new Command(
+            "diagnose",
+            "Run every detector over a short sample of this host's TCP state and explain what is wrong: the pathology, " +
+            "the evidence in numbers, the process and the peer responsible, what happens next and when, and what to change. " +
+            "This is the default verb.\n\n" +
+            "Exit status: 0 nothing at warning or above, 1 a warning, 2 a critical finding, 3 could not diagnose.\n\n" +
+            "Examples:\n" +
+            "  sudo tcpdoctor diagnose\n" +
+            "  tcpdoctor diagnose --sample 5s --hung-after 30s --stale-after 10m\n" +
+            "  tcpdoctor diagnose --config /etc/tcpdoctor/thresholds.yaml --format json\n" +
+            "  sudo ip netns exec tdlab-hung-requests tcpdoctor diagnose --hung-after 2s")
+        {
+            format,
+            sample,
+            minSeverity,
+        };
+        thresholdArgs.AddTo(command);
+        snapshotArgs.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var noColor = parse.GetValue(GlobalOptions.NoColor);
+            if (thresholdArgs.ListRequested(parse))
+            {
+                using var o = Output.ForStdout(noColor);
+                ThresholdArgs.WriteList(o.Writer, thresholdArgs.ToThresholds(parse));
+                return ExitCodes.Ok;
+            }
+
+            var thresholds = thresholdArgs.ToThresholds(parse);
+            var sampleText = parse.GetValue(sample) ?? "1s";
+            var sampleFor = Duration.Parse(sampleText);
+            if (sampleFor > TimeSpan.FromMinutes(10))
+            {
+                throw new TcpDoctorException("--sample longer than 10m: use 'tcpdoctor watch' to observe over time.");
+            }
+
+            var result = await DiagnosisResult.SampleAsync(snapshotArgs.ToOptions(parse), sampleFor, thresholds, cancellationToken);
+            var shown = result.Findings.Where(f => f.Severity >= parse.GetValue(minSeverity)).ToList();
+            using var output = Output.ForStdout(noColor);
+            if (parse.GetValue(format) == OutputFormat.Json)
+            {
+                DiagnosisJsonRenderer.Render(output, result, shown);
+            }
+            else
+            {
+                DiagnosisTextRenderer.Render(output, result, shown);
+            }
+
+            return result.ExitCode;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,151 @@
+using System.Text.Json;
+using TcpDoctor.Diagnosis;
+using TcpDoctor.Sockets;
+
+namespace TcpDoctor.Cli.Rendering;
+
+/// <summary>
+/// <c>diagnose --format json</c>: one object with a <c>findings</c> array; each finding has id, severity,
+/// title, subject (only what applies; ports are numbers), evidence (named figures), remedies (the contract),
+/// plus summary, outlook, confirm and timeToFullSeconds.
+/// </summary>
+internal static class DiagnosisJsonRenderer
+{
+    public static void Render(Output o, DiagnosisResult result, IReadOnlyList<Finding> findings)
+    {
+        var snapshot = result.Current;
+        using var j = JsonOutput.Create(o.Stream);
+        j.WriteStartObject();
+        j.WriteString("host", snapshot.HostName);
+        j.WriteString("takenAt", snapshot.TakenAt);
+        j.WriteString("source", snapshot.Source == SocketSource.SockDiag ? "sock_diag" : "procfs");
+        if (snapshot.NetworkNamespace is { } ns)
+        {
+            j.WriteString("netns", ns);
+        }
+
+        j.WriteNumber("sampleSeconds", result.Previous is { } prev ? Math.Round(snapshot.SecondsSince(prev), 3) : 0);
+        j.WriteString("status", result.Worst is { } worst && worst >= Severity.Warning ? worst.ToName() : "ok");
+        j.WriteNumber("exitCode", result.ExitCode);
+        j.WriteStartArray("findings");
+        foreach (var f in findings)
+        {
+            WriteFinding(j, f);
+        }
+
+        j.WriteEndArray();
+
+        var counts = new StateCounts();
+        foreach (var s in snapshot.Sockets)
+        {
+            counts.Add(s.State);
+        }
+
+        j.WriteNumber("total", counts.Total);
+        j.WriteStartObject("states");
+        foreach (var state in TcpStates.All)
+        {
+            j.WriteNumber(state.ToNetstatName(), counts[state]);
+        }
+
+        j.WriteEndObject();
+        j.WriteStartArray("limitations");
+        foreach (var note in result.Limitations)
+        {
+            j.WriteStringValue(note);
+        }
+
+        j.WriteEndArray();
+        j.WriteStartArray("notices");
+        foreach (var note in snapshot.Notices)
+        {
+            j.WriteStringValue(note);
+        }
+
+        j.WriteEndArray();
+        j.WriteEndObject();
+        j.Flush();
+        o.Stream.WriteByte((byte)'\n');
+    }
+
+    public static void WriteFinding(Utf8JsonWriter j, Finding f)
+    {
+        j.WriteStartObject();
+        j.WriteString("id", f.Id);
+        j.WriteString("severity", f.Severity.ToName());
+        j.WriteString("title", f.Title);
+        j.WriteStartObject("subject");
+        var s = f.Subject;
+        if (s.Process is { } p)
+        {
+            j.WriteString("process", p);
+        }
+
+        if (s.Pid is { } pid)
+        {
+            j.WriteNumber("pid", pid);
+        }
+
+        if (s.LocalAddress is { } la)
+        {
+            j.WriteString("localAddress", la);
+        }
+
+        if (s.LocalPort is { } lp)
+        {
+            j.WriteNumber("localPort", lp);
+        }
+
+        if (s.RemoteAddress is { } ra)
+        {
+            j.WriteString("remoteAddress", ra);
+        }
+
+        if (s.RemotePort is { } rp)
+        {
+            j.WriteNumber("remotePort", rp);
+        }
+
+        if (s.State is { } st)
+        {
+            j.WriteString("state", st);
+        }
+
+        j.WriteEndObject();
+        j.WriteString("summary", f.Summary);
+        if (f.Outlook is { } outlook)
+        {
+            j.WriteString("outlook", outlook);
+        }
+
+        if (f.TimeToFull is { } ttf)
+        {
+            j.WriteNumber("timeToFullSeconds", Math.Round(ttf.TotalSeconds, 1));
+        }
+
+        j.WriteStartObject("evidence");
+        foreach (var e in f.Evidence)
+        {
+            if (e.Number is { } n)
+            {
+                j.WriteNumber(e.Name, n);
+            }
+            else
+            {
+                j.WriteString(e.Name, e.Text);
+            }
+        }
+
+        j.WriteEndObject();
+        j.WriteStartArray("remedies");
+        foreach (var r in f.Remedies)
+        {
+            j.WriteStringValue(r);
+        }
+
+        j.WriteEndArray();
+        j.WriteString("confirm", f.Confirm);
+        j.WriteNumber("socketCount", f.Sockets.Count);
+        j.WriteEndObject();
+    }
+}

@@ -1,0 +1,53 @@
+namespace TcpDoctor.Diagnosis;
+
+/// <summary>One diagnosis: the snapshots it judged, its findings (worst first) and what it could not see.</summary>
+public sealed class DiagnosisResult
+{
+    public required Snapshot Current { get; init; }
+
+    public Snapshot? Previous { get; init; }
+
+    public required Thresholds Thresholds { get; init; }
+
+    public required IReadOnlyList<Finding> Findings { get; init; }
+
+    public required IReadOnlyList<string> Limitations { get; init; }
+
+    /// <summary>Worst severity, null when there are no findings.</summary>
+    public Severity? Worst => Diagnoser.Worst(Findings);
+
+    /// <summary>0 when nothing is at warning or above, 1 for a warning, 2 for a critical.</summary>
+    public int ExitCode => Worst is { } w ? w.ToExitCode() : ExitCodes.Ok;
+
+    /// <summary>
+    /// Takes a snapshot, waits <paramref name="sample"/> (counter deltas and new connections need two
+    /// moments; zero means instant), takes another, and runs every detector.
+    /// </summary>
+    public static async Task<DiagnosisResult> SampleAsync(SnapshotOptions options, TimeSpan sample, Thresholds thresholds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(thresholds);
+        Snapshot? previous = null;
+        if (sample > TimeSpan.Zero)
+        {
+            previous = SnapshotReader.Read(options);
+            await Task.Delay(sample, cancellationToken).ConfigureAwait(false);
+        }
+
+        var current = SnapshotReader.Read(options);
+        return Judge(current, previous, thresholds);
+    }
+
+    public static DiagnosisResult Judge(Snapshot current, Snapshot? previous, Thresholds thresholds)
+    {
+        var context = new DiagnosisContext(current, previous, thresholds);
+        return new DiagnosisResult
+        {
+            Current = current,
+            Previous = previous,
+            Thresholds = thresholds,
+            Findings = Diagnoser.Run(context),
+            Limitations = Diagnoser.Limitations(context),
+        };
+    }
+}
