@@ -10,6 +10,18 @@ internal static class CommandRunner
     /// <summary>Runs <paramref name="file"/> and returns its standard output; throws with stderr when it fails.</summary>
     public static string Run(string file, IEnumerable<string> arguments)
     {
+        var (exit, stdout, stderr) = RunWithStatus(file, arguments);
+        if (exit != 0)
+        {
+            throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} exited with {exit}: {stderr.Trim()}");
+        }
+
+        return stdout;
+    }
+
+    /// <summary>Runs <paramref name="file"/> to completion and returns its exit status and both outputs.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) RunWithStatus(string file, IEnumerable<string> arguments, TimeSpan? timeout = null)
+    {
         var start = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = true,
@@ -24,19 +36,15 @@ internal static class CommandRunner
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {file}");
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEndAsync();
-        if (!process.WaitForExit(Timeout))
+        var limit = timeout ?? Timeout;
+        if (!process.WaitForExit(limit))
         {
             process.Kill();
             process.WaitForExit();
-            throw new TimeoutException($"{Describe(start)} did not finish within {Timeout.TotalSeconds} s");
+            throw new TimeoutException($"{Describe(start)} did not finish within {limit.TotalSeconds} s");
         }
 
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{Describe(start)} exited with {process.ExitCode}: {stderr.Result.Trim()}");
-        }
-
-        return stdout.Result;
+        return (process.ExitCode, stdout.Result, stderr.Result);
     }
 
     public static string Describe(ProcessStartInfo start) => start.FileName + " " + string.Join(' ', start.ArgumentList);

@@ -1,0 +1,35 @@
+namespace TcpDoctor.KernelTests.Infrastructure;
+
+/// <summary>
+/// Runs the real tcpdoctor CLI (the build the test project depends on) as a child process, the way an
+/// operator or a script would.
+/// </summary>
+public static class Cli
+{
+    private static readonly Lazy<string> Dll = new(Locate);
+
+    /// <summary>Path of tcpdoctor.dll built for the same configuration as the tests.</summary>
+    public static string DllPath => Dll.Value;
+
+    public static (int ExitCode, string Stdout, string Stderr) Run(params string[] args) =>
+        CommandRunner.RunWithStatus("dotnet", [DllPath, .. args], TimeSpan.FromSeconds(60));
+
+    private static string Locate()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "tcpdoctor.slnx")))
+        {
+            dir = dir.Parent;
+        }
+
+        if (dir is null)
+        {
+            throw new InvalidOperationException("cannot find the repository root (tcpdoctor.slnx) above " + AppContext.BaseDirectory);
+        }
+
+        var bin = Path.Combine(dir.FullName, "src", "TcpDoctor.Cli", "bin", configuration);
+        var dll = Directory.Exists(bin) ? Directory.EnumerateFiles(bin, "tcpdoctor.dll", SearchOption.AllDirectories).FirstOrDefault() : null;
+        return dll ?? throw new InvalidOperationException($"tcpdoctor.dll not built under {bin}");
+    }
+}
