@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
-using Microsoft.Win32.SafeHandles;
 using TcpDoctor.Interop;
 
 namespace TcpDoctor.Sockets;
@@ -129,15 +128,23 @@ public static class ProcNetTcpParser
     internal static void ReadFile(string path, byte family, long userHz, List<TcpSocket> into)
     {
         ArgumentNullException.ThrowIfNull(into);
-        SafeFileHandle handle;
         try
         {
-            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            ReadFileCore(path, family, userHz, into);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            return;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Not /proc (it is world-readable) but an imported dump: say so in one line.
+            throw new TcpDoctorException($"cannot read {path}: {e.Message}", ExitCodes.Failure, e);
+        }
+    }
+
+    private static void ReadFileCore(string path, byte family, long userHz, List<TcpSocket> into)
+    {
+        var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
 
         var bytes = ArrayPool<byte>.Shared.Rent(ChunkBytes);
         var chars = ArrayPool<char>.Shared.Rent(ChunkBytes + MaxLineChars);
