@@ -144,45 +144,41 @@ public static class ProcNetTcpParser
 
     private static void ReadFileCore(string path, byte family, long userHz, List<TcpSocket> into)
     {
-        var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         var bytes = ArrayPool<byte>.Shared.Rent(ChunkBytes);
         var chars = ArrayPool<char>.Shared.Rent(ChunkBytes + MaxLineChars);
         try
         {
-            using (handle)
+            long offset = 0;
+            var carry = 0;
+            while (true)
             {
-                long offset = 0;
-                var carry = 0;
-                while (true)
+                var n = RandomAccess.Read(handle, bytes.AsSpan(0, ChunkBytes), offset);
+                if (n <= 0)
                 {
-                    var n = RandomAccess.Read(handle, bytes.AsSpan(0, ChunkBytes), offset);
-                    if (n <= 0)
-                    {
-                        break;
-                    }
-
-                    offset += n;
-
-                    // /proc text is ASCII; Latin-1 widening is a vectorized copy.
-                    var filled = carry + Encoding.Latin1.GetChars(bytes.AsSpan(0, n), chars.AsSpan(carry));
-                    var consumed = ParseLines(chars.AsSpan(0, filled), family, userHz, into);
-                    carry = filled - consumed;
-                    if (carry > MaxLineChars)
-                    {
-                        carry = 0;
-                    }
-                    else if (carry > 0)
-                    {
-                        chars.AsSpan(consumed, carry).CopyTo(chars);
-                    }
+                    break;
                 }
 
-                // A final line without its newline was cut short; it is parsed and kept only if complete.
-                if (carry > 0 && TryParseLine(chars.AsSpan(0, carry), family, userHz, out var last))
+                offset += n;
+
+                // /proc text is ASCII; Latin-1 widening is a vectorized copy.
+                var filled = carry + Encoding.Latin1.GetChars(bytes.AsSpan(0, n), chars.AsSpan(carry));
+                var consumed = ParseLines(chars.AsSpan(0, filled), family, userHz, into);
+                carry = filled - consumed;
+                if (carry > MaxLineChars)
                 {
-                    into.Add(last);
+                    carry = 0;
                 }
+                else if (carry > 0)
+                {
+                    chars.AsSpan(consumed, carry).CopyTo(chars);
+                }
+            }
+
+            // A final line without its newline was cut short; it is kept only if it is still complete.
+            if (carry > 0 && TryParseLine(chars.AsSpan(0, carry), family, userHz, out var last))
+            {
+                into.Add(last);
             }
         }
         finally
