@@ -8,17 +8,18 @@ namespace TcpDoctor.Processes;
 
 /// <summary>
 /// Maps socket inodes to processes with one pass over /proc/PID/fd (KERNEL.md §6.1). The cost is one
-/// readlink per open fd on the host, which at 400k sockets dwarfs the socket dump itself, so the scan
-/// uses raw syscalls relative to directory fds and splits the processes across two threads.
+/// getdents64 entry plus one readlinkat per open fd on the host, which at 400k sockets dwarfs the
+/// socket dump itself. Measured on 6.18 with 2 idle vCPUs: ≈3.2 µs per fd on one thread, ≈1.5–1.7 µs
+/// on two, both for one process holding 19k sockets and for 21 processes holding 181k.
 /// </summary>
 public static class ProcessScanner
 {
     public const string DefaultProcRoot = "/proc";
 
-    // readlink work unit; a few µs of openat per chunk against ~2 ms of readlinks.
-    private const int ChunkEntries = 1024;
-
     public const string NotRootReason = "not root: cannot read other users' /proc/PID/fd (CAP_SYS_PTRACE or root needed)";
+
+    // The readlink work unit: a few µs of openat per chunk against ~2 ms of readlinks.
+    private const int ChunkEntries = 1024;
 
     /// <summary>
     /// Scans every process under <paramref name="procRoot"/>. With <paramref name="socketInodes"/>,

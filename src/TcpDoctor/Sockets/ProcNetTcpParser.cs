@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
-using Microsoft.Win32.SafeHandles;
 using TcpDoctor.Interop;
 
 namespace TcpDoctor.Sockets;
@@ -129,53 +128,57 @@ public static class ProcNetTcpParser
     internal static void ReadFile(string path, byte family, long userHz, List<TcpSocket> into)
     {
         ArgumentNullException.ThrowIfNull(into);
-        SafeFileHandle handle;
         try
         {
-            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            ReadFileCore(path, family, userHz, into);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            return;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Not /proc (it is world-readable) but an imported dump: say so in one line.
+            throw new TcpDoctorException($"cannot read {path}: {e.Message}", ExitCodes.Failure, e);
+        }
+    }
 
+    private static void ReadFileCore(string path, byte family, long userHz, List<TcpSocket> into)
+    {
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         var bytes = ArrayPool<byte>.Shared.Rent(ChunkBytes);
         var chars = ArrayPool<char>.Shared.Rent(ChunkBytes + MaxLineChars);
         try
         {
-            using (handle)
+            long offset = 0;
+            var carry = 0;
+            while (true)
             {
-                long offset = 0;
-                var carry = 0;
-                while (true)
+                var n = RandomAccess.Read(handle, bytes.AsSpan(0, ChunkBytes), offset);
+                if (n <= 0)
                 {
-                    var n = RandomAccess.Read(handle, bytes.AsSpan(0, ChunkBytes), offset);
-                    if (n <= 0)
-                    {
-                        break;
-                    }
-
-                    offset += n;
-
-                    // /proc text is ASCII; Latin-1 widening is a vectorized copy.
-                    var filled = carry + Encoding.Latin1.GetChars(bytes.AsSpan(0, n), chars.AsSpan(carry));
-                    var consumed = ParseLines(chars.AsSpan(0, filled), family, userHz, into);
-                    carry = filled - consumed;
-                    if (carry > MaxLineChars)
-                    {
-                        carry = 0;
-                    }
-                    else if (carry > 0)
-                    {
-                        chars.AsSpan(consumed, carry).CopyTo(chars);
-                    }
+                    break;
                 }
 
-                // A final line without its newline was cut short; it is parsed and kept only if complete.
-                if (carry > 0 && TryParseLine(chars.AsSpan(0, carry), family, userHz, out var last))
+                offset += n;
+
+                // /proc text is ASCII; Latin-1 widening is a vectorized copy.
+                var filled = carry + Encoding.Latin1.GetChars(bytes.AsSpan(0, n), chars.AsSpan(carry));
+                var consumed = ParseLines(chars.AsSpan(0, filled), family, userHz, into);
+                carry = filled - consumed;
+                if (carry > MaxLineChars)
                 {
-                    into.Add(last);
+                    carry = 0;
                 }
+                else if (carry > 0)
+                {
+                    chars.AsSpan(consumed, carry).CopyTo(chars);
+                }
+            }
+
+            // A final line without its newline was cut short; it is kept only if it is still complete.
+            if (carry > 0 && TryParseLine(chars.AsSpan(0, carry), family, userHz, out var last))
+            {
+                into.Add(last);
             }
         }
         finally

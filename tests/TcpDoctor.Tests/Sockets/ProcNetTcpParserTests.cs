@@ -280,6 +280,10 @@ public sealed class ProcNetTcpParserTests
     }
 
     [Fact]
+    public void Unreadable_path_is_a_user_facing_error() =>
+        Assert.Contains("cannot read", Assert.Throws<TcpDoctorException>(() => ProcNetTcpParser.ReadFile(Fixture.Path("procfs", "lab-net"), ProcNetTcpParser.AF_INET, [])).Message);
+
+    [Fact]
     public void Reads_a_big_table_across_chunk_boundaries_and_drops_the_cut_last_line()
     {
         const int Lines = 60_000;
