@@ -23,5 +23,20 @@ internal sealed class SnapshotArgs
         Processes = !parse.GetValue(_noProcesses),
     };
 
-    public Snapshot Take(ParseResult parse) => SnapshotReader.Read(ToOptions(parse));
+    public Snapshot Take(ParseResult parse)
+    {
+        var snapshot = SnapshotReader.Read(ToOptions(parse));
+        ReportTimings(snapshot);
+        return snapshot;
+    }
+
+    /// <summary>TCPDOCTOR_TIMINGS=1 prints where the snapshot's time went, to stderr (for benchmarks).</summary>
+    public static void ReportTimings(Snapshot snapshot)
+    {
+        if (Environment.GetEnvironmentVariable("TCPDOCTOR_TIMINGS") is not (null or "" or "0"))
+        {
+            var parts = snapshot.Timings.Select(t => $"{t.Key}={t.Value.TotalMilliseconds:0}ms");
+            Console.Error.WriteLine($"timings: {string.Join(' ', parts)} sockets={snapshot.Sockets.Count} process-uptime={(DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime).TotalMilliseconds:0}ms");
+        }
+    }
 }

@@ -37,7 +37,9 @@ internal static class SummaryCommand
             }
 
             var snapshot = snapshotArgs.Take(parse);
+            var sw = System.Diagnostics.Stopwatch.StartNew();
             var summary = SocketSummary.Build(snapshot, n);
+            var built = sw.Elapsed;
             using var output = Output.ForStdout(parse.GetValue(GlobalOptions.NoColor));
             if (parse.GetValue(format) == OutputFormat.Json)
             {
@@ -46,6 +48,11 @@ internal static class SummaryCommand
             else
             {
                 SummaryTextRenderer.Render(output, snapshot, summary);
+            }
+
+            if (Environment.GetEnvironmentVariable("TCPDOCTOR_TIMINGS") is not (null or "" or "0"))
+            {
+                Console.Error.WriteLine($"summary: build={built.TotalMilliseconds:0}ms render={(sw.Elapsed - built).TotalMilliseconds:0}ms uptime={(DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime).TotalMilliseconds:0}ms");
             }
 
             return ExitCodes.Ok;

@@ -6,7 +6,8 @@ namespace TcpDoctor.Sockets;
 /// </summary>
 public sealed class ListenerSet
 {
-    private readonly HashSet<ushort> _wildcardPorts = [];
+    private readonly bool[] _wildcardPorts = new bool[65536];
+    private readonly HashSet<ushort> _boundPorts = [];
     private readonly HashSet<(NetAddress, ushort)> _bound = [];
 
     public static ListenerSet From(IEnumerable<TcpSocket> sockets)
@@ -22,23 +23,24 @@ public sealed class ListenerSet
 
             if (s.LocalAddress.IsAny)
             {
-                set._wildcardPorts.Add(s.LocalPort);
+                set._wildcardPorts[s.LocalPort] = true;
             }
             else
             {
                 set._bound.Add((s.LocalAddress.Unmapped, s.LocalPort));
+                set._boundPorts.Add(s.LocalPort);
             }
         }
 
         return set;
     }
 
-    public bool Contains(ushort port) => _wildcardPorts.Contains(port) || _bound.Any(b => b.Item2 == port);
+    public bool Contains(ushort port) => _wildcardPorts[port] || _boundPorts.Contains(port);
 
     /// <summary>True when the socket's local end is one of this host's listening ports.</summary>
     public bool IsServiceSide(TcpSocket socket)
     {
         ArgumentNullException.ThrowIfNull(socket);
-        return _wildcardPorts.Contains(socket.LocalPort) || _bound.Contains((socket.LocalAddress.Unmapped, socket.LocalPort));
+        return _wildcardPorts[socket.LocalPort] || (_boundPorts.Contains(socket.LocalPort) && _bound.Contains((socket.LocalAddress.Unmapped, socket.LocalPort)));
     }
 }

@@ -1,4 +1,4 @@
-using TcpDoctor.Processes;
+using System.Runtime.InteropServices;
 
 namespace TcpDoctor.Sockets;
 
@@ -53,13 +53,15 @@ public sealed class SocketSummary
         s.UsableEphemeralPorts = sysctls.UsableEphemeralPorts;
 
         var listeners = ListenerSet.From(snapshot.Sockets);
-        var services = new Dictionary<ushort, PortGroup>();
+        var services = new PortGroup?[65536];
         var destinations = new Dictionary<(NetAddress, ushort), EndpointGroup>();
         var clients = new Dictionary<NetAddress, EndpointGroup>();
         var processes = new Dictionary<string, ProcessGroup>(StringComparer.Ordinal);
+        var groupByPid = new Dictionary<int, ProcessGroup>();
         var budgets = new Dictionary<(NetAddress, NetAddress, ushort), PortBudget>();
         var (low, high) = s.EphemeralRange ?? (32768, 60999);
 
+        // One pass; hot at 400k sockets, so ports index arrays and each dictionary is probed once.
         foreach (var sock in snapshot.Sockets)
         {
             s.All.Add(sock.State);
@@ -74,77 +76,56 @@ public sealed class SocketSummary
                 }
             }
 
-            if (snapshot.Processes.Get(sock.Pid) is { } proc)
+            if (sock.Pid != 0)
             {
-                if (!processes.TryGetValue(proc.Command, out var pg))
+                ref var pg = ref CollectionsMarshal.GetValueRefOrAddDefault(groupByPid, sock.Pid, out var known);
+                if (!known && snapshot.Processes.Get(sock.Pid) is { } proc)
                 {
-                    pg = new ProcessGroup(proc.Command);
-                    processes.Add(proc.Command, pg);
+                    ref var byCommand = ref CollectionsMarshal.GetValueRefOrAddDefault(processes, proc.Command, out _);
+                    byCommand ??= new ProcessGroup(proc.Command);
+                    byCommand.AddPid(proc.Pid);
+                    pg = byCommand;
                 }
 
-                pg.Add(sock, proc);
+                pg?.Counts.Add(sock.State);
             }
 
             if (sock.State == TcpState.Listen)
             {
-                GetService(services, sock.LocalPort).AddListener(sock);
+                (services[sock.LocalPort] ??= new PortGroup(sock.LocalPort)).AddListener(sock);
                 continue;
             }
 
             if (listeners.IsServiceSide(sock))
             {
-                GetService(services, sock.LocalPort).Counts.Add(sock.State);
+                (services[sock.LocalPort] ??= new PortGroup(sock.LocalPort)).Counts.Add(sock.State);
                 var client = sock.RemoteAddress.Unmapped;
-                if (!clients.TryGetValue(client, out var cg))
-                {
-                    cg = new EndpointGroup(client, 0);
-                    clients.Add(client, cg);
-                }
-
+                ref var cg = ref CollectionsMarshal.GetValueRefOrAddDefault(clients, client, out _);
+                cg ??= new EndpointGroup(client, 0);
                 cg.Counts.Add(sock.State);
                 continue;
             }
 
             var remote = sock.RemoteAddress.Unmapped;
-            var key = (remote, sock.RemotePort);
-            if (!destinations.TryGetValue(key, out var dg))
-            {
-                dg = new EndpointGroup(remote, sock.RemotePort);
-                destinations.Add(key, dg);
-            }
-
+            ref var dg = ref CollectionsMarshal.GetValueRefOrAddDefault(destinations, (remote, sock.RemotePort), out _);
+            dg ??= new EndpointGroup(remote, sock.RemotePort);
             dg.Counts.Add(sock.State);
 
             if (sock.LocalPort >= low && sock.LocalPort <= high)
             {
-                var bkey = (sock.LocalAddress.Unmapped, remote, sock.RemotePort);
-                if (!budgets.TryGetValue(bkey, out var b))
-                {
-                    b = new PortBudget(bkey.Item1, remote, sock.RemotePort);
-                    budgets.Add(bkey, b);
-                }
-
+                var local = sock.LocalAddress.Unmapped;
+                ref var b = ref CollectionsMarshal.GetValueRefOrAddDefault(budgets, (local, remote, sock.RemotePort), out _);
+                b ??= new PortBudget(local, remote, sock.RemotePort);
                 b.Add(sock.State);
             }
         }
 
-        s.Services = [.. services.Values.OrderByDescending(g => g.Counts.Total).ThenBy(g => g.Port).Take(top)];
+        s.Services = [.. services.OfType<PortGroup>().OrderByDescending(g => g.Counts.Total).ThenBy(g => g.Port).Take(top)];
         s.Destinations = [.. destinations.Values.OrderByDescending(g => g.Counts.Total).Take(top)];
         s.Clients = [.. clients.Values.OrderByDescending(g => g.Counts.Total).Take(top)];
         s.Processes = [.. processes.Values.OrderByDescending(g => g.Counts.Total).ThenBy(g => g.Command, StringComparer.Ordinal).Take(top)];
         s.PortBudgets = [.. budgets.Values.OrderByDescending(b => b.Used).Take(top)];
         return s;
-    }
-
-    private static PortGroup GetService(Dictionary<ushort, PortGroup> services, ushort port)
-    {
-        if (!services.TryGetValue(port, out var g))
-        {
-            g = new PortGroup(port);
-            services.Add(port, g);
-        }
-
-        return g;
     }
 }
 
@@ -190,11 +171,7 @@ public sealed class ProcessGroup(string command)
 
     public IReadOnlyCollection<int> Pids => _pids;
 
-    internal void Add(TcpSocket socket, ProcessInfo process)
-    {
-        Counts.Add(socket.State);
-        _pids.Add(process.Pid);
-    }
+    internal void AddPid(int pid) => _pids.Add(pid);
 }
 
 /// <summary>Ephemeral ports in use toward one destination from one local address.</summary>
