@@ -1,6 +1,6 @@
 using TcpDoctor.Sockets;
 
-namespace TcpDoctor.Tests.Sockets;
+namespace TcpDoctor.Tests;
 
 /// <summary>
 /// Fixtures/procfs/lab-net was captured on Linux 6.18 (USER_HZ 100) inside a throwaway network

@@ -1,7 +1,7 @@
 using System.Text;
 using TcpDoctor.Sockets;
 
-namespace TcpDoctor.Tests.Sockets;
+namespace TcpDoctor.Tests;
 
 public sealed class SockDiagParseTests
 {

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 
-namespace TcpDoctor.Tests.Sockets;
+namespace TcpDoctor.Tests;
 
 /// <summary>
 /// Builds a SOCK_DIAG_BY_FAMILY payload byte by byte from the layout in KERNEL.md §1.4 (inet_diag_msg,

@@ -1,6 +1,6 @@
 using TcpDoctor.Sockets;
 
-namespace TcpDoctor.Tests.Sockets;
+namespace TcpDoctor.Tests;
 
 public sealed class TcpStateTests
 {
