@@ -104,6 +104,11 @@ internal static class ReapCommand
                 activePolicy = ReapPolicy.Of(rule);
             }
 
+            if (parse.GetValue(noProcesses) && activePolicy.Rules.Any(r => r.Filter.Process is not null))
+            {
+                throw new TcpDoctorException("--no-processes leaves sockets without their process, so a process filter would match nothing.");
+            }
+
             TimeSpan? interval = parse.GetValue(every) is { } e ? Duration.Parse(e) : null;
             if (interval is { } i && i < TimeSpan.FromMilliseconds(100))
             {

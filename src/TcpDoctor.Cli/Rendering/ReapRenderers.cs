@@ -126,11 +126,14 @@ internal static class ReapRenderers
         stream.Flush();
     }
 
-    /// <summary>What enforcement prints when it stops.</summary>
+    /// <summary>
+    /// What enforcement prints when it stops: what each rule did. Rate-limited and dry-run counts are left
+    /// out: summed over rounds they count the same socket once per round.
+    /// </summary>
     public static string Stop(IReadOnlyDictionary<string, ReapCounts> totals) =>
         "tcpdoctor reap: stopped; " + (totals.Count == 0
             ? "no round ran"
-            : string.Join("; ", totals.Select(kv => $"{kv.Key}: {Totals(kv.Value)}")));
+            : string.Join("; ", totals.Select(kv => $"{kv.Key}: {Totals(kv.Value with { RateLimited = 0, WouldDestroy = 0 })}")));
 
     private static void WriteRoundJson(Utf8JsonWriter j, ReapRound round)
     {
