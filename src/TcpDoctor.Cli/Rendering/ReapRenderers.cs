@@ -38,7 +38,7 @@ internal static class ReapRenderers
         }
 
         WriteSpared(w, plan, maxPerMinute, execution);
-        if (round.Policy.Rules.Count > 1)
+        if (round.Policy.Rules.Count > 1 && plan.Candidates.Count > 0)
         {
             foreach (var (rule, counts) in execution.ByRule)
             {
