@@ -4,53 +4,108 @@ using TcpDoctor.Diagnosis;
 namespace TcpDoctor.Cli;
 
 /// <summary>
-/// The diagnosis thresholds a verb takes: <c>--config FILE</c> (every key, YAML or JSON) and the flags
-/// for the ones most often changed. Flags given explicitly win over the file.
+/// Detector thresholds from the command line: a config file (<c>--config</c>), the three everyday flags,
+/// and <c>--set key=value</c> for any other config key. Flags win over the file, the file over defaults.
+/// Shared by diagnose, reap and every verb that judges.
 /// </summary>
 internal sealed class ThresholdArgs
 {
-    public Option<string?> Config { get; } = new("--config")
+    private readonly Option<string?> _config = new("--config")
     {
-        Description = "Thresholds file, YAML or JSON, keys as in 'staleAfter: 30m', 'hungAfter: 2m', 'hungWarning: 5' (see docs/findings/README.md).",
+        Description = "Thresholds file (YAML or JSON, camelCase keys: staleAfter: 15m, portsWarning: 0.5, …). --list-thresholds shows every key.",
     };
 
-    public Option<string?> StaleAfter { get; } = new("--stale-after")
+    private readonly Option<string?> _staleAfter = new("--stale-after")
     {
-        Description = "stale-established: idle both ways at least this long, keepalive off (default 15m).",
+        Description = "stale-established: idle both ways at least this long with no keepalive [default: 15m].",
     };
 
-    public Option<string?> HungAfter { get; } = new("--hung-after")
+    private readonly Option<string?> _hungAfter = new("--hung-after")
     {
-        Description = "hung-requests: nothing received this long after the last send (default 60s).",
+        Description = "hung-requests: nothing received this long after the last send [default: 60s].",
+    };
+
+    private readonly Option<int?> _maxPerClient = new("--max-per-client")
+    {
+        Description = "client-connection-hog: flag any client above this many connections to one service port [default: off].",
+    };
+
+    private readonly Option<string[]> _set = new("--set")
+    {
+        Description = "Any threshold config key: --set portsWarning=0.6 --set closeWaitWarning=20 (repeatable; see --list-thresholds).",
+    };
+
+    private readonly Option<bool> _list = new("--list-thresholds")
+    {
+        Description = "Print every threshold key with its value and meaning, then exit.",
     };
 
     public void AddTo(Command command)
     {
-        command.Options.Add(Config);
-        command.Options.Add(StaleAfter);
-        command.Options.Add(HungAfter);
+        command.Options.Add(_staleAfter);
+        command.Options.Add(_hungAfter);
+        command.Options.Add(_maxPerClient);
+        command.Options.Add(_config);
+        command.Options.Add(_set);
+        command.Options.Add(_list);
     }
 
-    /// <summary>The defaults with --config applied (no flags).</summary>
-    public Thresholds Baseline(ParseResult parse) =>
-        parse.GetValue(Config) is { } path ? ThresholdsLoader.Load(path) : Thresholds.Default;
+    public bool ListRequested(ParseResult parse) => parse.GetValue(_list);
 
-    /// <summary><paramref name="thresholds"/> with the flags that were given.</summary>
-    public Thresholds ApplyFlags(ParseResult parse, Thresholds thresholds)
+    public Thresholds ToThresholds(ParseResult parse)
     {
-        var t = thresholds;
-        if (parse.GetValue(StaleAfter) is { } stale)
+        var t = Thresholds.Default;
+        if (parse.GetValue(_config) is { } path)
         {
-            t = t with { StaleAfter = Duration.Parse(stale) };
+            t = ThresholdsLoader.Load(path, t);
         }
 
-        if (parse.GetValue(HungAfter) is { } hung)
+        foreach (var assignment in parse.GetValue(_set) ?? [])
         {
-            t = t with { HungAfter = Duration.Parse(hung) };
+            var eq = assignment.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                throw new TcpDoctorException($"--set '{assignment}': write KEY=VALUE, e.g. --set portsWarning=0.6.");
+            }
+
+            var key = ThresholdKeys.Find(assignment.AsSpan(0, eq))
+                ?? throw new TcpDoctorException($"--set: unknown threshold '{assignment[..eq]}' (--list-thresholds shows them).");
+            t = key.Set(t, assignment[(eq + 1)..]);
+        }
+
+        if (parse.GetValue(_staleAfter) is { } stale)
+        {
+            t = ThresholdKeys.Find("staleAfter")!.Set(t, stale);
+        }
+
+        if (parse.GetValue(_hungAfter) is { } hung)
+        {
+            t = ThresholdKeys.Find("hungAfter")!.Set(t, hung);
+        }
+
+        if (parse.GetValue(_maxPerClient) is { } max)
+        {
+            if (max < 1)
+            {
+                throw new TcpDoctorException("--max-per-client must be at least 1.");
+            }
+
+            t = t with { MaxPerClient = max };
+        }
+
+        if (ThresholdKeys.FindInconsistency(t) is var (lower, upper))
+        {
+            throw new TcpDoctorException($"threshold {lower} is above {upper}: a warning level must not exceed its critical level.");
         }
 
         return t;
     }
 
-    public Thresholds Build(ParseResult parse) => ApplyFlags(parse, Baseline(parse));
+    public static void WriteList(TextWriter w, Thresholds t)
+    {
+        foreach (var key in ThresholdKeys.All)
+        {
+            w.WriteLine($"{key.Name,-26}{key.Format(t),-8}{key.Description}");
+        }
+    }
 }

@@ -68,6 +68,13 @@ internal static class ReapCommand
         thresholds.AddTo(command);
         command.SetAction(parse =>
         {
+            if (thresholds.ListRequested(parse))
+            {
+                using var o = Output.ForStdout(parse.GetValue(GlobalOptions.NoColor));
+                ThresholdArgs.WriteList(o.Writer, thresholds.ToThresholds(parse));
+                return ExitCodes.Ok;
+            }
+
             var dryRun = !parse.GetValue(yes);
             var json = parse.GetValue(format) == OutputFormat.Json;
             var ns = parse.GetValue(netns);
@@ -122,8 +129,7 @@ internal static class ReapCommand
             {
                 Interval = interval ?? TimeSpan.FromSeconds(10),
                 DryRun = dryRun,
-                BaseThresholds = thresholds.Baseline(parse),
-                AdjustThresholds = t => thresholds.ApplyFlags(parse, t),
+                BaseThresholds = thresholds.ToThresholds(parse),
                 MaxPerMinute = limitOverride,
                 Audit = auditLog,
             };

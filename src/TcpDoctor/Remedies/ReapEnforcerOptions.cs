@@ -14,7 +14,7 @@ public sealed record ReapEnforcerOptions
     /// <summary>Thresholds for finding rules before the policy's own <c>thresholds</c> section.</summary>
     public Thresholds BaseThresholds { get; init; } = Thresholds.Default;
 
-    /// <summary>Applied after the policy's thresholds (flags given explicitly on the command line win).</summary>
+    /// <summary>Applied after the policy's thresholds, for a host that must have the last word.</summary>
     public Func<Thresholds, Thresholds>? AdjustThresholds { get; init; }
 
     /// <summary>Overrides every policy's <see cref="ReapPolicy.MaxPerMinute"/> (0 = no limit).</summary>
