@@ -26,6 +26,7 @@ internal static class Program
             SummaryCommand.Create(),
             ListCommand.Create(),
             ExplainCommand.Create(),
+            ReapCommand.Create(),
         };
         foreach (var verb in verbs)
         {

@@ -1,0 +1,260 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using TcpDoctor.Cli.Rendering;
+using TcpDoctor.Remedies;
+using TcpDoctor.Sockets;
+
+namespace TcpDoctor.Cli.Commands;
+
+internal static class ReapCommand
+{
+    public static Command Create()
+    {
+        var format = GlobalOptions.Format();
+        var netns = GlobalOptions.NetNs();
+        var noProcesses = GlobalOptions.NoProcesses();
+        var filters = new SocketFilterArgs();
+        var thresholds = new ThresholdArgs();
+        var olderThan = new Option<string?>("--older-than")
+        {
+            Description = "Only sockets in their state at least this long: judged from the TIME_WAIT/FIN_WAIT2 timers and the peer's last ACK, and with --every from when each socket was first seen.",
+        };
+        var finding = new Option<string?>("--finding", "-f")
+        {
+            Description = "Only the sockets of this diagnosis finding (hung-requests, close-wait-leak, fin-wait-2-pileup, …), judged with --hung-after, --stale-after, --config.",
+        };
+        var keepNewest = new Option<int?>("--keep-newest")
+        {
+            Description = "Per remote address, spare this many of the most recently active matching sockets and reap the rest.",
+        };
+        var includeListeners = new Option<bool>("--include-listeners") { Description = "Allow reaping LISTEN sockets (never otherwise)." };
+        var yes = new Option<bool>("--yes", "-y") { Description = "Destroy. Without it reap is a dry run that prints what it would destroy and why." };
+        var audit = new Option<string?>("--audit") { Description = "Append one line per destroyed socket to this file (time, rule, state, tuple, process, cookie, reason)." };
+        var policy = new Option<string?>("--policy") { Description = "Apply the named rules of a policy file (YAML or JSON, see docs/reap.md) instead of the filter flags." };
+        var every = new Option<string?>("--every") { Description = "Keep running: apply the policy every DURATION (10s) until stopped; SIGHUP reloads the policy file." };
+        var maxPerMinute = new Option<int?>("--max-per-minute")
+        {
+            Description = $"At most this many destroys in any minute (default {ReapPolicy.DefaultMaxPerMinute}, or the policy's maxPerMinute; 0 = no limit). The rest waits for a later round.",
+        };
+
+        var command = new Command(
+            "reap",
+            "Destroy stale TCP sockets (SOCK_DESTROY, like 'ss -K'): the owner's blocked call fails with ECONNABORTED and the peer gets a RST. " +
+            "Dry run unless --yes. Refuses an empty filter, never touches LISTEN sockets without --include-listeners, and sends every " +
+            "request with the socket's cookie, so a connection that closed meanwhile is reported gone instead of hitting the port's listener. " +
+            "Needs CAP_NET_ADMIN to destroy.\n\n" +
+            "Examples:\n" +
+            "  tcpdoctor reap --finding hung-requests                       what would go (dry run)\n" +
+            "  sudo tcpdoctor reap --finding hung-requests --hung-after 5m --yes\n" +
+            "  sudo tcpdoctor reap --state close-wait --process worker --yes --audit /var/log/tcpdoctor/reap.log\n" +
+            "  sudo tcpdoctor reap --state fin-wait2 --older-than 30s --local-port 443 --yes\n" +
+            "  sudo tcpdoctor reap --state established --local-port 5432 --keep-newest 20 --yes\n" +
+            "  sudo tcpdoctor reap --policy /etc/tcpdoctor/reap.yaml --every 10s --yes --audit /var/log/tcpdoctor/reap.log")
+        {
+            olderThan,
+            finding,
+            keepNewest,
+            includeListeners,
+            yes,
+            audit,
+            policy,
+            every,
+            maxPerMinute,
+            format,
+            netns,
+            noProcesses,
+        };
+        filters.AddTo(command);
+        thresholds.AddTo(command);
+        command.SetAction(parse =>
+        {
+            if (thresholds.ListRequested(parse))
+            {
+                using var o = Output.ForStdout(parse.GetValue(GlobalOptions.NoColor));
+                ThresholdArgs.WriteList(o.Writer, thresholds.ToThresholds(parse));
+                return ExitCodes.Ok;
+            }
+
+            var dryRun = !parse.GetValue(yes);
+            var json = parse.GetValue(format) == OutputFormat.Json;
+            var ns = parse.GetValue(netns);
+            var policyPath = parse.GetValue(policy);
+            var limitOverride = parse.GetValue(maxPerMinute);
+            if (limitOverride is < 0)
+            {
+                throw new TcpDoctorException("--max-per-minute must not be negative (0 = no limit).");
+            }
+
+            ReapPolicy activePolicy;
+            if (policyPath is not null)
+            {
+                if (!filters.ToFilter(parse).IsEmpty || parse.GetValue(finding) is not null || parse.GetValue(olderThan) is not null
+                    || parse.GetValue(keepNewest) is not null || parse.GetValue(includeListeners))
+                {
+                    throw new TcpDoctorException("--policy takes its rules from the file: leave out the filter flags, or drop --policy.");
+                }
+
+                activePolicy = ReapPolicyLoader.Load(policyPath);
+            }
+            else
+            {
+                var rule = new ReapRule
+                {
+                    Name = "command-line",
+                    Filter = filters.ToFilter(parse),
+                    Finding = parse.GetValue(finding) is { } id ? Diagnosis.Catalog.Find(id)?.Id ?? id : null,
+                    OlderThan = parse.GetValue(olderThan) is { } o ? Duration.Parse(o) : null,
+                    KeepNewest = parse.GetValue(keepNewest),
+                    IncludeListeners = parse.GetValue(includeListeners),
+                };
+                rule.Validate();
+                activePolicy = ReapPolicy.Of(rule);
+            }
+
+            if (parse.GetValue(noProcesses) && activePolicy.Rules.Any(r => r.Filter.Process is not null))
+            {
+                throw new TcpDoctorException("--no-processes leaves sockets without their process, so a process filter would match nothing.");
+            }
+
+            TimeSpan? interval = parse.GetValue(every) is { } e ? Duration.Parse(e) : null;
+            if (interval is { } i && i < TimeSpan.FromMilliseconds(100))
+            {
+                throw new TcpDoctorException("--every must be at least 100ms.");
+            }
+
+            var snapshotOptions = new SnapshotOptions { NetworkNamespace = ns, Processes = !parse.GetValue(noProcesses) };
+            using var auditLog = parse.GetValue(audit) is { } auditPath ? ReapAuditLog.Open(auditPath) : null;
+            using var destroyer = dryRun ? null : SockDiagDestroyer.Open(ns);
+            var options = new ReapEnforcerOptions
+            {
+                Interval = interval ?? TimeSpan.FromSeconds(10),
+                DryRun = dryRun,
+                BaseThresholds = thresholds.ToThresholds(parse),
+                MaxPerMinute = limitOverride,
+                Audit = auditLog,
+            };
+            using var enforcer = new ReapEnforcer(
+                activePolicy,
+                policyPath is null ? null : () => ReapPolicyLoader.Load(policyPath),
+                () => SnapshotReader.Read(snapshotOptions),
+                (ISocketDestroyer?)destroyer ?? new DryRunDestroyer(),
+                options);
+
+            var effectiveLimit = limitOverride ?? activePolicy.MaxPerMinute;
+            return interval is null
+                ? RunOnce(enforcer, parse, json, effectiveLimit)
+                : RunContinuously(enforcer, json, interval.Value, dryRun, effectiveLimit);
+        });
+        return command;
+    }
+
+    private static int RunOnce(ReapEnforcer enforcer, ParseResult parse, bool json, int maxPerMinute)
+    {
+        var round = enforcer.RunOnce();
+        if (round.Error is { } error)
+        {
+            throw new TcpDoctorException(error);
+        }
+
+        // Nothing else will work without the capability: one line, not a row per socket.
+        if (round.PermissionDenied && round.Execution!.Counts.Destroyed == 0)
+        {
+            throw new TcpDoctorException(ReapAdvice.PermissionDenied);
+        }
+
+        using (var output = Output.ForStdout(parse.GetValue(GlobalOptions.NoColor)))
+        {
+            if (json)
+            {
+                ReapRenderers.OneShotJson(output, round);
+            }
+            else
+            {
+                ReapRenderers.OneShotText(output, round, maxPerMinute);
+            }
+        }
+
+        if (round.PermissionDenied)
+        {
+            if (json)
+            {
+                Console.Error.WriteLine($"tcpdoctor: {ReapAdvice.PermissionDenied}");
+            }
+
+            return ExitCodes.Failure;
+        }
+
+        return round.Execution!.HasFailures ? ExitCodes.Failure : ExitCodes.Ok;
+    }
+
+    private static int RunContinuously(ReapEnforcer enforcer, bool json, TimeSpan interval, bool dryRun, int maxPerMinute)
+    {
+        using var stop = new CancellationTokenSource();
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
+
+        using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var onHup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            enforcer.Reload();
+        });
+
+        var stdout = Console.Out;
+        using var jsonStream = json ? Console.OpenStandardOutput() : null;
+        if (!json)
+        {
+            stdout.WriteLine(ReapRenderers.Start(enforcer.Policy, interval, dryRun, maxPerMinute));
+            stdout.Flush();
+        }
+
+        var last = (IReadOnlyDictionary<string, ReapCounts>)new Dictionary<string, ReapCounts>();
+        var exit = ExitCodes.Ok;
+        var rounds = enforcer.RunAsync(stop.Token).GetAsyncEnumerator(stop.Token);
+        try
+        {
+            while (rounds.MoveNextAsync().AsTask().GetAwaiter().GetResult())
+            {
+                var round = rounds.Current;
+                last = round.Totals;
+                if (json)
+                {
+                    ReapRenderers.RoundJson(jsonStream!, round);
+                }
+                else
+                {
+                    ReapRenderers.RoundText(stdout, round);
+                }
+
+                if (round.PermissionDenied)
+                {
+                    Console.Error.WriteLine($"tcpdoctor: {ReapAdvice.PermissionDenied}");
+                    exit = ExitCodes.Failure;
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            rounds.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+
+        if (!json)
+        {
+            stdout.WriteLine(ReapRenderers.Stop(last));
+            stdout.Flush();
+        }
+
+        return exit;
+    }
+
+    /// <summary>Stands in for the kernel on a dry run: the executor never asks it.</summary>
+    private sealed class DryRunDestroyer : ISocketDestroyer
+    {
+        public DestroyResult Destroy(TcpSocket socket) => throw new InvalidOperationException("dry run: nothing is destroyed");
+    }
+}

@@ -1,0 +1,79 @@
+using TcpDoctor.Diagnosis;
+using TcpDoctor.Sockets;
+
+namespace TcpDoctor.Remedies;
+
+/// <summary>
+/// One named rule of a reap policy: which sockets to destroy. Every criterion that is set must hold;
+/// a rule with none is refused (<see cref="Validate"/>), LISTEN sockets are spared unless
+/// <see cref="IncludeListeners"/>, and a socket is never selected without its sock_diag cookie.
+/// </summary>
+public sealed record ReapRule
+{
+    /// <summary>The name that audit lines and per-rule counts carry.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>State, ports, peer, process and idle time.</summary>
+    public SocketFilter Filter { get; init; } = new();
+
+    /// <summary>A catalog finding id: only the sockets the diagnosis names in findings of that id.</summary>
+    public string? Finding { get; init; }
+
+    /// <summary>
+    /// In its current state for at least this long. Judged from the kernel where it can tell (the TIME_WAIT
+    /// and FIN_WAIT2 timers, the last ACK from the peer) and, under enforcement, from when the socket was
+    /// first seen in that state; a socket whose age cannot be judged is not selected.
+    /// </summary>
+    public TimeSpan? OlderThan { get; init; }
+
+    /// <summary>Per remote address, spare this many of the most recently active matching sockets.</summary>
+    public int? KeepNewest { get; init; }
+
+    /// <summary>Let the rule select LISTEN sockets (never otherwise).</summary>
+    public bool IncludeListeners { get; init; }
+
+    /// <summary>Report what the rule would destroy, destroy nothing.</summary>
+    public bool DryRun { get; init; }
+
+    /// <summary>True when the rule names nothing that narrows the selection.</summary>
+    public bool HasNoFilter => Filter.IsEmpty && Finding is null && OlderThan is null;
+
+    /// <summary>Throws <see cref="TcpDoctorException"/> (one line, no location) when the rule cannot be used.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Name))
+        {
+            throw new TcpDoctorException("a rule needs a name");
+        }
+
+        if (HasNoFilter)
+        {
+            throw new TcpDoctorException(ReapAdvice.EmptyFilter);
+        }
+
+        if (Filter.States.Contains(TcpState.Listen) && !IncludeListeners)
+        {
+            throw new TcpDoctorException("LISTEN sockets are never reaped unless listeners are included explicitly (--include-listeners, or includeListeners: true)");
+        }
+
+        if (Finding is { } id && Catalog.Find(id) is null)
+        {
+            throw new TcpDoctorException($"'{id}' is not a finding id: use one of {string.Join(", ", Catalog.All.Select(e => e.Id))}");
+        }
+
+        if (KeepNewest is < 1)
+        {
+            throw new TcpDoctorException("keep-newest must be at least 1 (leave it out to reap every matching socket)");
+        }
+
+        if (OlderThan is { } age && age <= TimeSpan.Zero)
+        {
+            throw new TcpDoctorException("older-than must be longer than 0");
+        }
+
+        if (Filter.IdleOver is { } idle && idle < TimeSpan.Zero)
+        {
+            throw new TcpDoctorException("idle-over must not be negative");
+        }
+    }
+}
