@@ -75,6 +75,18 @@ public sealed class HungRequestsTests
         Assert.Empty(b.Run(Detector));
     }
 
+    [Theory]
+    [InlineData(2000UL, false)] // answered in the same jiffy as the request: a fast backend, not hung
+    [InlineData(0UL, true)]     // nothing ever received: the request went out and no answer came
+    public void Equal_send_and_receive_times_are_hung_only_when_nothing_was_ever_received(ulong bytesReceived, bool hung)
+    {
+        var findings = new SnapshotBuilder()
+            .Process(4121, "appA")
+            .Many(6, (b, i) => b.Established($"10.0.0.1:{41000 + i}", "10.0.0.2:6379", pid: 4121, sentAgo: 120, recvAgo: 120, bytesReceived: bytesReceived))
+            .Run(Detector);
+        Assert.Equal(hung, findings.Count == 1);
+    }
+
     [Fact]
     public void A_server_waiting_for_its_clients_next_request_is_not_hung()
     {

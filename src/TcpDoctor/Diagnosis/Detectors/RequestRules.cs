@@ -23,7 +23,12 @@ internal static class RequestRules
             return false;
         }
 
-        return info.LastDataRecvMs >= info.LastDataSentMs
+        // tcp_info's last_* times have jiffy granularity (4 ms at HZ=250): a reply landing in the same jiffy
+        // as the request shows equal times. Equal is only "unanswered" when nothing was ever received;
+        // otherwise a fast healthy backend would look hung (and reap --finding would destroy it).
+        var neverAnswered = info.Has(136) && info.BytesReceived == 0;
+        var unanswered = neverAnswered ? info.LastDataRecvMs >= info.LastDataSentMs : info.LastDataRecvMs > info.LastDataSentMs;
+        return unanswered
             && info.LastDataSentMs >= context.Thresholds.HungAfter.TotalMilliseconds
             && context.OpenedByThisHost(s);
     }
