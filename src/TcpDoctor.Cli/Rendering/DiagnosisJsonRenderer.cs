@@ -42,27 +42,9 @@ internal static class DiagnosisJsonRenderer
         }
 
         j.WriteNumber("total", counts.Total);
-        j.WriteStartObject("states");
-        foreach (var state in TcpStates.All)
-        {
-            j.WriteNumber(state.ToNetstatName(), counts[state]);
-        }
-
-        j.WriteEndObject();
-        j.WriteStartArray("limitations");
-        foreach (var note in result.Limitations)
-        {
-            j.WriteStringValue(note);
-        }
-
-        j.WriteEndArray();
-        j.WriteStartArray("notices");
-        foreach (var note in snapshot.Notices)
-        {
-            j.WriteStringValue(note);
-        }
-
-        j.WriteEndArray();
+        JsonOutput.WriteStates(j, "states", counts);
+        JsonOutput.WriteStrings(j, "limitations", result.Limitations);
+        JsonOutput.WriteStrings(j, "notices", snapshot.Notices);
         j.WriteEndObject();
         j.Flush();
         o.Stream.WriteByte((byte)'\n');

@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using TcpDoctor.Sockets;
 
 namespace TcpDoctor.Cli.Rendering;
 
@@ -10,4 +11,30 @@ internal static class JsonOutput
         new(stream, new JsonWriterOptions { Indented = indented, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true });
 
     public static Stream Stdout() => Console.OpenStandardOutput();
+
+    /// <summary>A map from netstat state name to count: every state, or only those with sockets.</summary>
+    public static void WriteStates(Utf8JsonWriter j, string name, StateCounts counts, bool nonZeroOnly = false)
+    {
+        j.WriteStartObject(name);
+        foreach (var state in TcpStates.All)
+        {
+            if (!nonZeroOnly || counts[state] > 0)
+            {
+                j.WriteNumber(state.ToNetstatName(), counts[state]);
+            }
+        }
+
+        j.WriteEndObject();
+    }
+
+    public static void WriteStrings(Utf8JsonWriter j, string name, IEnumerable<string> values)
+    {
+        j.WriteStartArray(name);
+        foreach (var v in values)
+        {
+            j.WriteStringValue(v);
+        }
+
+        j.WriteEndArray();
+    }
 }

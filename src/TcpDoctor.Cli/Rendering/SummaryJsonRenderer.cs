@@ -19,10 +19,10 @@ internal static class SummaryJsonRenderer
         }
 
         j.WriteNumber("total", s.All.Total);
-        WriteStates(j, "states", s.All);
+        JsonOutput.WriteStates(j, "states", s.All);
         j.WriteStartObject("statesByFamily");
-        WriteStates(j, "ipv4", s.IPv4);
-        WriteStates(j, "ipv6", s.IPv6);
+        JsonOutput.WriteStates(j, "ipv4", s.IPv4);
+        JsonOutput.WriteStates(j, "ipv6", s.IPv6);
         j.WriteEndObject();
 
         j.WriteStartArray("services");
@@ -31,7 +31,7 @@ internal static class SummaryJsonRenderer
             j.WriteStartObject();
             j.WriteNumber("port", g.Port);
             j.WriteNumber("total", g.Counts.Total);
-            WriteStates(j, "states", g.Counts, nonZeroOnly: true);
+            JsonOutput.WriteStates(j, "states", g.Counts, nonZeroOnly: true);
             j.WriteNumber("acceptQueue", g.AcceptQueue);
             j.WriteNumber("backlog", g.Backlog);
             j.WriteEndObject();
@@ -54,7 +54,7 @@ internal static class SummaryJsonRenderer
 
             j.WriteEndArray();
             j.WriteNumber("total", p.Counts.Total);
-            WriteStates(j, "states", p.Counts, nonZeroOnly: true);
+            JsonOutput.WriteStates(j, "states", p.Counts, nonZeroOnly: true);
             j.WriteEndObject();
         }
 
@@ -102,30 +102,10 @@ internal static class SummaryJsonRenderer
         j.WriteNumber("processesUnreadable", snapshot.Processes.ProcessesUnreadable);
         j.WriteEndObject();
 
-        j.WriteStartArray("notices");
-        foreach (var n in snapshot.Notices)
-        {
-            j.WriteStringValue(n);
-        }
-
-        j.WriteEndArray();
+        JsonOutput.WriteStrings(j, "notices", snapshot.Notices);
         j.WriteEndObject();
         j.Flush();
         o.Stream.WriteByte((byte)'\n');
-    }
-
-    private static void WriteStates(Utf8JsonWriter j, string name, StateCounts counts, bool nonZeroOnly = false)
-    {
-        j.WriteStartObject(name);
-        foreach (var state in TcpStates.All)
-        {
-            if (!nonZeroOnly || counts[state] > 0)
-            {
-                j.WriteNumber(state.ToNetstatName(), counts[state]);
-            }
-        }
-
-        j.WriteEndObject();
     }
 
     private static void WriteEndpoints(Utf8JsonWriter j, string name, IReadOnlyList<EndpointGroup> groups)
@@ -141,7 +121,7 @@ internal static class SummaryJsonRenderer
             }
 
             j.WriteNumber("total", g.Counts.Total);
-            WriteStates(j, "states", g.Counts, nonZeroOnly: true);
+            JsonOutput.WriteStates(j, "states", g.Counts, nonZeroOnly: true);
             j.WriteEndObject();
         }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using TcpDoctor.KernelTests.Infrastructure;
 
 namespace TcpDoctor.KernelTests.Reap;
 
@@ -17,7 +18,6 @@ public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
 internal static partial class TcpDoctorCli
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-    private static readonly Lazy<string> s_dll = new(FindDll);
 
     /// <summary>Runs <c>tcpdoctor ARGS</c> to completion.</summary>
     public static CliResult Run(params string[] args) => RunWrapped([], args);
@@ -62,7 +62,7 @@ internal static partial class TcpDoctorCli
     private static ProcessStartInfo StartInfo(string[] wrapper, string[] args)
     {
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : FindTool("dotnet") ?? "dotnet";
-        string[] all = [.. wrapper, dotnet, s_dll.Value, .. args];
+        string[] all = [.. wrapper, dotnet, Cli.DllPath, .. args];
         var start = new ProcessStartInfo(all[0])
         {
             RedirectStandardOutput = true,
@@ -76,27 +76,6 @@ internal static partial class TcpDoctorCli
 
         start.Environment["NO_COLOR"] = "1";
         return start;
-    }
-
-    /// <summary>src/TcpDoctor.Cli/bin/CONFIGURATION/.../tcpdoctor.dll of the configuration these tests were built in.</summary>
-    private static string FindDll()
-    {
-        var baseDir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
-        var configuration = baseDir.Parent!.Name;
-        var root = baseDir;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "tcpdoctor.slnx")))
-        {
-            root = root.Parent;
-        }
-
-        if (root is null)
-        {
-            throw new InvalidOperationException($"cannot find the repository root above {AppContext.BaseDirectory}");
-        }
-
-        var bin = new DirectoryInfo(Path.Combine(root.FullName, "src", "TcpDoctor.Cli", "bin", configuration));
-        var dll = bin.Exists ? bin.EnumerateFiles("tcpdoctor.dll", SearchOption.AllDirectories).OrderByDescending(f => f.LastWriteTimeUtc).FirstOrDefault() : null;
-        return dll?.FullName ?? throw new InvalidOperationException($"tcpdoctor.dll not built under {bin.FullName}");
     }
 
     [LibraryImport("libc", SetLastError = true)]
