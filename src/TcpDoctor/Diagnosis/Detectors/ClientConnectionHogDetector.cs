@@ -1,0 +1,177 @@
+using TcpDoctor.Sockets;
+
+namespace TcpDoctor.Diagnosis.Detectors;
+
+/// <summary>
+/// One client holding most of a service's connections: per listening port, connections per remote
+/// address, against the median client (a lone proxy in front of a service is its own median and never
+/// counts) or against an explicit per-client cap.
+/// </summary>
+internal sealed class ClientConnectionHogDetector : IDetector
+{
+    public string Id => Catalog.ClientConnectionHog;
+
+    public IEnumerable<Finding> Detect(DiagnosisContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var t = context.Thresholds;
+        // Count first, keep sockets only for the clients that turn out to be hogs: a busy server has
+        // tens of thousands of clients.
+        var counts = new Dictionary<(ushort Port, NetAddress Client), int>();
+        foreach (var s in context.Current.Sockets)
+        {
+            if (Holds(context, s))
+            {
+                var key = (s.LocalPort, s.RemoteAddress.Unmapped);
+                counts[key] = counts.GetValueOrDefault(key) + 1;
+            }
+        }
+
+        var perPort = new Dictionary<ushort, List<int>>();
+        foreach (var ((port, _), n) in counts)
+        {
+            if (!perPort.TryGetValue(port, out var list))
+            {
+                perPort[port] = list = [];
+            }
+
+            list.Add(n);
+        }
+
+        var hogs = new Dictionary<(ushort Port, NetAddress Client), (double Median, int Total, int Clients, bool OverCap)>();
+        foreach (var (port, list) in perPort)
+        {
+            list.Sort();
+            var median = list.Count % 2 == 1 ? list[list.Count / 2] : (list[(list.Count / 2) - 1] + list[list.Count / 2]) / 2.0;
+            var top = list[^1];
+            if (!(top >= t.ClientHogMinimum && top >= t.ClientHogMedianFactor * median) && !(t.MaxPerClient is { } c && top > c))
+            {
+                continue;
+            }
+
+            var total = list.Sum();
+            foreach (var ((p, client), n) in counts)
+            {
+                if (p != port)
+                {
+                    continue;
+                }
+
+                var hog = n >= t.ClientHogMinimum && n >= t.ClientHogMedianFactor * median;
+                var overCap = t.MaxPerClient is { } cap && n > cap;
+                if (hog || overCap)
+                {
+                    hogs[(port, client)] = (median, total, list.Count, overCap);
+                }
+            }
+        }
+
+        if (hogs.Count == 0)
+        {
+            yield break;
+        }
+
+        var sockets = hogs.Keys.ToDictionary(k => k, _ => new List<TcpSocket>());
+        foreach (var s in context.Current.Sockets)
+        {
+            if (Holds(context, s) && sockets.TryGetValue((s.LocalPort, s.RemoteAddress.Unmapped), out var list))
+            {
+                list.Add(s);
+            }
+        }
+
+        foreach (var ((port, client), (median, total, clients, overCap)) in hogs)
+        {
+            yield return Build(context, port, client, sockets[(port, client)], total, clients, median, overCap);
+        }
+    }
+
+    /// <summary>Connections a client holds a slot with; TIME_WAIT holds nothing of the server's.</summary>
+    private static bool Holds(DiagnosisContext context, TcpSocket s) =>
+        s.State is TcpState.Established or TcpState.SynRecv or TcpState.CloseWait && !context.OpenedByThisHost(s);
+
+    private static Finding Build(DiagnosisContext context, ushort port, NetAddress client, List<TcpSocket> sockets, int total, int clients, double median, bool overCap)
+    {
+        var t = context.Thresholds;
+        var listener = context.ListenerOf(sockets[0]);
+        var owners = context.OwnersOf(listener is null ? sockets : [listener]);
+        var service = Say.Of(owners);
+        var established = sockets.Count(s => s.State == TcpState.Established);
+        var closeWait = sockets.Count(s => s.State == TcpState.CloseWait);
+        var synRecv = sockets.Count(s => s.State == TcpState.SynRecv);
+        var idle = sockets.Count(s => s.Info.IsPresent && s.Info.IdleMs >= t.StaleAfter.TotalMilliseconds);
+        var share = (double)sockets.Count / total;
+        var addr = Say.Addr(client);
+
+        var detail = new List<string>();
+        if (idle > 0)
+        {
+            detail.Add($"{Say.N(idle)} idle for over {Say.Setting(t.StaleAfter)}");
+        }
+
+        if (closeWait > 0)
+        {
+            detail.Add($"{Say.N(closeWait)} in CLOSE_WAIT");
+        }
+
+        if (synRecv > 0)
+        {
+            detail.Add($"{Say.N(synRecv)} still in the handshake");
+        }
+
+        var summary =
+            $"{addr} holds {Say.N(sockets.Count)} connections to port {port}{service}, {Say.Pct(share)} of all {Say.N(total)}; " +
+            (overCap ? $"the cap is {Say.N(t.MaxPerClient!.Value)} per client. " : $"the median client holds {Say.N(median)} ({Say.N(clients)} clients). ") +
+            (detail.Count > 0 ? $"Of its connections: {string.Join(", ", detail)}. " : "") +
+            "One client holding most of a service's connections usually means a leak on its side (it opens and never closes), a retry storm, or stale half-open sessions; each counts against the server's connection, process or per-account limits. " +
+            $"If {addr} is a proxy, load balancer or NAT gateway in front of this service, this is expected: set --max-per-client for it.";
+
+        string? outlook = null;
+        if (context.Previous is not null && context.SampleSeconds is { } dt)
+        {
+            var fresh = sockets.Count(s => !context.ExistedBefore(s));
+            outlook = fresh > 0
+                ? $"It opened {Say.N(fresh)} new connections during the {Say.Time(dt)} sample."
+                : $"It opened no new connection during the {Say.Time(dt)} sample.";
+        }
+
+        var evidence = new List<Figure>
+        {
+            Figure.Of("connections", sockets.Count),
+            Figure.Of("portTotal", total),
+            Figure.Of("share", share),
+            Figure.Of("clients", clients),
+            Figure.Of("medianPerClient", median),
+            Figure.Of("established", established),
+            Figure.Of("closeWait", closeWait),
+            Figure.Of("synRecv", synRecv),
+            Figure.Of("idleOverStaleAfter", idle),
+        };
+        if (t.MaxPerClient is { } cap)
+        {
+            evidence.Add(Figure.Of("maxPerClient", cap));
+        }
+
+        evidence.AddRange(owners.Figures());
+        return new Finding
+        {
+            Id = Catalog.ClientConnectionHog,
+            Severity = Severity.Warning,
+            Title = $"{addr} holds {Say.N(sockets.Count)} of {Say.N(total)} connections to port {port}{service}",
+            Subject = owners.Apply(new FindingSubject { LocalPort = port, RemoteAddress = addr }),
+            Summary = summary,
+            Outlook = outlook,
+            Evidence = evidence,
+            Remedies =
+            [
+                $"Cap connections per client at the server (the service's own per-IP limit, nginx limit_conn, or `iptables -A INPUT -p tcp --syn --dport {port} -m connlimit --connlimit-above N -j REJECT`). Trade-off: a legitimately busy client (a proxy, a NAT gateway) gets refused.",
+                $"Fix the client at {addr}: a pool that never closes, or a reconnect loop; ask its owner.",
+                "Give the service an idle timeout and turn keepalive on, so abandoned sessions end by themselves.",
+                "Reap its idle connections now: `tcpdoctor reap --finding client-connection-hog` (dry-run first).",
+            ],
+            Confirm = $"`ss -tn state established sport = :{port} dst {addr} | wc -l` stays low.",
+            Magnitude = sockets.Count,
+            Sockets = sockets,
+        };
+    }
+}

@@ -1,0 +1,495 @@
+using TcpDoctor.Sockets;
+
+namespace TcpDoctor.Diagnosis.Detectors;
+
+/// <summary>
+/// Outbound churn fills the ephemeral port range toward one destination. connect() picks any free port
+/// per (source address, destination address, destination port), so each such destination has its own
+/// budget: the usable range. Ports in TIME_WAIT stay taken for a fixed 60 s, unless tcp_tw_reuse lets
+/// connect() reuse them after about 1 s (1 = any destination, 2 = loopback only, the default).
+/// </summary>
+internal sealed class EphemeralPortExhaustionDetector : IDetector
+{
+    private const double TimeWaitSeconds = 60;
+    private const double ReuseDelaySeconds = 1;
+    private const double RecentWindowSeconds = 10;
+
+    // A handful of recent closes says little about a rate.
+    private const int MinimumRecentCloses = 10;
+    private const int DefaultLow = 32768;
+    private const int DefaultHigh = 60999;
+
+    public string Id => Catalog.EphemeralPortExhaustion;
+
+    public IEnumerable<Finding> Detect(DiagnosisContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var range = PortRange.Of(context);
+        if (range.Usable <= 0)
+        {
+            yield break;
+        }
+
+        var groups = new Dictionary<DestinationKey, List<TcpSocket>>();
+        foreach (var s in context.Current.Sockets)
+        {
+            if (!Counts(context, range, s))
+            {
+                continue;
+            }
+
+            var key = DestinationKey.Of(s);
+            if (!groups.TryGetValue(key, out var list))
+            {
+                groups[key] = list = [];
+            }
+
+            list.Add(s);
+        }
+
+        var candidates = new List<(DestinationKey Key, List<TcpSocket> Sockets)>();
+        foreach (var (key, sockets) in groups)
+        {
+            // Cheap bound first: most groups hold a few sockets and cannot reach any threshold.
+            if (sockets.Count < range.Usable * context.Thresholds.PortsWarning)
+            {
+                var tw = 0;
+                foreach (var s in sockets)
+                {
+                    tw += s.State == TcpState.TimeWait ? 1 : 0;
+                }
+
+                // Even if every TIME_WAIT closed in the last 10 s, the projection could not reach the range.
+                if (sockets.Count + (tw * (TimeWaitSeconds / RecentWindowSeconds)) < range.Usable)
+                {
+                    continue;
+                }
+            }
+
+            candidates.Add((key, sockets));
+        }
+
+        var previous = candidates.Count > 0 && context.Previous is not null ? PreviousGroups(context, range, candidates) : null;
+        foreach (var (key, sockets) in candidates)
+        {
+            var finding = Judge(context, range, key, sockets, previous?.GetValueOrDefault(key));
+            if (finding is not null)
+            {
+                yield return finding;
+            }
+        }
+    }
+
+    private static bool Counts(DiagnosisContext context, PortRange range, TcpSocket s) =>
+        s.State is not (TcpState.Listen or TcpState.Close or TcpState.Unknown)
+        && s.RemotePort != 0
+        && range.IsAutomatic(s.LocalPort)
+        && context.OpenedByThisHost(s);
+
+    /// <summary>The same destinations in the previous snapshot: their connections (to tell new ones) and open count.</summary>
+    private static Dictionary<DestinationKey, PreviousGroup> PreviousGroups(DiagnosisContext context, PortRange range, List<(DestinationKey Key, List<TcpSocket> Sockets)> candidates)
+    {
+        var groups = new Dictionary<DestinationKey, PreviousGroup>();
+        foreach (var (key, _) in candidates)
+        {
+            groups[key] = new PreviousGroup();
+        }
+
+        foreach (var s in context.Previous!.Sockets)
+        {
+            if (Counts(context, range, s) && groups.TryGetValue(DestinationKey.Of(s), out var g))
+            {
+                g.Tuples.Add(TupleKey.Of(s));
+                g.Live += s.State == TcpState.TimeWait ? 0 : 1;
+            }
+        }
+
+        return groups;
+    }
+
+    private sealed class PreviousGroup
+    {
+        public HashSet<TupleKey> Tuples { get; } = [];
+
+        public int Live { get; set; }
+    }
+
+    private static Finding? Judge(DiagnosisContext context, PortRange range, DestinationKey key, List<TcpSocket> sockets, PreviousGroup? previous)
+    {
+        var t = context.Thresholds;
+        var usable = range.Usable;
+        var used = sockets.Count;
+
+        // Ages of TIME_WAIT entries: each closed (60 s − remaining) ago.
+        var ages = new List<double>();
+        var timeWait = 0;
+        var newConnections = 0;
+        foreach (var s in sockets)
+        {
+            if (s.State == TcpState.TimeWait)
+            {
+                timeWait++;
+                if (s.Timer == TimerKind.TimeWait)
+                {
+                    ages.Add(Math.Clamp(TimeWaitSeconds - (s.TimerExpiresMs / 1000.0), 0, TimeWaitSeconds));
+                }
+            }
+
+            if (previous is not null && !previous.Tuples.Contains(TupleKey.Of(s)))
+            {
+                newConnections++;
+            }
+        }
+
+        ages.Sort();
+        var live = used - timeWait;
+        var recentCloses = CountBelow(ages, RecentWindowSeconds);
+        var closeRate = ages.Count / TimeWaitSeconds;
+        if (recentCloses >= MinimumRecentCloses)
+        {
+            closeRate = Math.Max(closeRate, recentCloses / RecentWindowSeconds);
+        }
+
+        double? liveGrowth = null;
+        if (previous is not null && context.SampleSeconds is { } dt)
+        {
+            liveGrowth = (live - previous.Live) / dt;
+        }
+
+        var reuse = TimeWaitReuse(context, key);
+        var window = reuse ? ReuseDelaySeconds : TimeWaitSeconds;
+
+        // TIME_WAIT entries without a timer (imported tables) count as blocking: their age is unknown.
+        var blockingTimeWait = reuse ? (timeWait - ages.Count) + CountBelow(ages, ReuseDelaySeconds) : timeWait;
+        var effectiveUsed = live + blockingTimeWait;
+        var projected = live + (closeRate * window);
+        var rawProjected = live + (closeRate * TimeWaitSeconds);
+        var fraction = (double)effectiveUsed / usable;
+        var projectedFraction = projected / usable;
+
+        Severity severity;
+        if (fraction >= t.PortsCritical || projectedFraction >= 1)
+        {
+            severity = Severity.Critical;
+        }
+        else if (fraction >= t.PortsWarning)
+        {
+            severity = Severity.Warning;
+        }
+        else if (reuse && ((double)used / usable >= t.PortsWarning || rawProjected >= usable))
+        {
+            severity = Severity.Info;
+        }
+        else
+        {
+            return null;
+        }
+
+        var timeToFull = TimeToFull(usable, live, ages, closeRate, liveGrowth is > 0 ? liveGrowth.Value : 0, reuse, timeWait - ages.Count);
+        var owners = context.OwnersOf(sockets);
+        var dest = Say.Endpoint(key.RemoteAddress, key.RemotePort);
+        var who = owners.Describe("A process on this host (TIME_WAIT sockets keep no owner)");
+        var twReuse = context.Sysctls.TcpTwReuse;
+
+        var title = severity == Severity.Info
+            ? $"Ports toward {dest}: {Say.N(used)} of {Say.N(usable)} taken, but tcp_tw_reuse frees TIME_WAIT ones"
+            : timeToFull is { } ttf && ttf < TimeSpan.FromMinutes(10) && effectiveUsed < usable
+                ? $"Ports toward {dest} run out in about {Say.Time(ttf)} ({Say.N(used)} of {Say.N(usable)} in use)"
+                : $"Ports toward {dest}: {Say.N(used)} of {Say.N(usable)} in use ({Say.Pct((double)used / usable)})";
+
+        var summary =
+            $"{who} holds {Say.N(used)} of {Say.N(usable)} usable ports from {Say.Addr(key.LocalAddress)} toward {dest} ({Say.Pct((double)used / usable)}); " +
+            $"{Say.N(timeWait)} of them in TIME_WAIT and {Say.N(live)} open. " +
+            $"Linux gives every (source address, destination address, destination port) its own budget of local ports: {range.Describe()}. " +
+            "A port this host closed stays in TIME_WAIT for 60 s — a fixed kernel constant; tcp_fin_timeout does not change it.";
+
+        var outlook = new List<string>();
+        if (ages.Count > 0)
+        {
+            outlook.Add($"Going by the TIME_WAIT timers, connections toward {dest} close at about {Say.Rate(closeRate)} ({Say.N(ages.Count)} in the last 60 s, {Say.N(recentCloses)} in the last 10 s).");
+        }
+
+        if (context.SampleSeconds is { } sample)
+        {
+            outlook.Add($"During the {Say.Time(sample)} sample {Say.N(newConnections)} new connections were opened toward it ({Say.Rate(newConnections / sample)}).");
+        }
+
+        if (reuse)
+        {
+            outlook.Add(
+                $"tcp_tw_reuse={twReuse} lets connect() reuse a TIME_WAIT port toward {(twReuse == 2 ? "a loopback address" : "any destination")} once it is 1 s old (with TCP timestamps, on by default), " +
+                $"so only {Say.N(blockingTimeWait)} of the {Say.N(timeWait)} TIME_WAIT ports really block new connections; the severity is lowered accordingly.");
+        }
+        else if (closeRate > 0)
+        {
+            var twPorts = $"At that rate TIME_WAIT alone would hold about {Say.N(closeRate * TimeWaitSeconds)} ports ({Say.Rate(closeRate)} × 60 s) besides the {Say.N(live)} open connections";
+            outlook.Add(projected >= usable
+                ? $"{twPorts} — more than the {Say.N(usable)} usable."
+                : $"{twPorts}: about {Say.N(projected)} of {Say.N(usable)} ({Say.Pct(projectedFraction)}).");
+        }
+
+        if (effectiveUsed >= usable)
+        {
+            outlook.Add($"The range is full now: connect() toward {dest} fails with EADDRNOTAVAIL (\"Cannot assign requested address\") until ports free up; other destinations are not affected.");
+        }
+        else if (timeToFull is { } full)
+        {
+            outlook.Add($"The range is full in about {Say.Time(full)}; connect() toward {dest} then fails with EADDRNOTAVAIL (\"Cannot assign requested address\"), while other destinations keep working.");
+        }
+        else if (closeRate > 0)
+        {
+            outlook.Add($"At this rate the count settles around {Say.N(projected)} ({Say.Pct(projectedFraction)}) and does not run out{(reuse ? "" : $"; about {Say.Rate(Math.Max(0, usable - live) / TimeWaitSeconds)} would")}.");
+        }
+
+        if (liveGrowth is > 0 && timeToFull is null)
+        {
+            outlook.Add($"Open connections grew by {Say.Rate(liveGrowth.Value)} during the sample.");
+        }
+
+        var evidence = new List<Figure>
+        {
+            Figure.Of("usablePorts", usable),
+            Figure.Of("usedPorts", used),
+            Figure.Of("timeWait", timeWait),
+            Figure.Of("open", live),
+            Figure.Of("usedFraction", (double)used / usable),
+            Figure.Of("portRange", range.RangeText),
+        };
+        if (range.Reserved > 0)
+        {
+            evidence.Add(Figure.Of("reservedPorts", range.Reserved));
+        }
+
+        if (range.BoundByListeners > 0)
+        {
+            evidence.Add(Figure.Of("portsBoundByListeners", range.BoundByListeners));
+        }
+
+        evidence.Add(Figure.Of("closesLast60s", ages.Count));
+        evidence.Add(Figure.Of("closesLast10s", recentCloses));
+        evidence.Add(Figure.Of("closeRatePerSecond", closeRate));
+        evidence.Add(Figure.Of("projectedPorts", projected));
+        evidence.Add(Figure.Of("projectedFraction", projectedFraction));
+        if (timeToFull is { } tf)
+        {
+            evidence.Add(Figure.Of("secondsUntilFull", tf.TotalSeconds));
+        }
+
+        if (context.SampleSeconds is { } s2)
+        {
+            evidence.Add(Figure.Of("newConnectionsPerSecond", newConnections / s2));
+        }
+
+        if (twReuse is { } tr)
+        {
+            evidence.Add(Figure.Of("tcpTwReuse", tr));
+        }
+
+        if (reuse)
+        {
+            evidence.Add(Figure.Of("blockingTimeWait", blockingTimeWait));
+        }
+
+        evidence.AddRange(owners.Figures());
+
+        return new Finding
+        {
+            Id = Catalog.EphemeralPortExhaustion,
+            Severity = severity,
+            Title = title,
+            Subject = owners.Apply(new FindingSubject
+            {
+                LocalAddress = Say.Addr(key.LocalAddress),
+                RemoteAddress = Say.Addr(key.RemoteAddress),
+                RemotePort = key.RemotePort,
+            }),
+            Summary = summary,
+            Outlook = string.Join(' ', outlook),
+            Evidence = evidence,
+            Remedies = Remedies(owners.Describe("the client"), dest, range, twReuse, reuse),
+            Confirm =
+                $"Run `tcpdoctor diagnose --sample 5s` again: ports used toward {dest} should stay well under {Say.N((long)(usable * t.PortsWarning))} and the close rate should fall. " +
+                $"`ss -tan state time-wait dst {Say.Addr(key.RemoteAddress)} dport = :{key.RemotePort} | wc -l` counts the TIME_WAIT part; EADDRNOTAVAIL errors in the client's log stop.",
+            TimeToFull = timeToFull,
+            Magnitude = Math.Max(fraction, projectedFraction),
+            Sockets = sockets,
+        };
+    }
+
+    private static List<string> Remedies(string who, string dest, PortRange range, int? twReuse, bool reuse)
+    {
+        var remedies = new List<string>
+        {
+            $"Reuse connections: HTTP keep-alive or a connection pool in {who} toward {dest} removes the open-use-close churn that fills TIME_WAIT. Trade-off: pooled idle connections need keepalive or an idle timeout.",
+            "Spread the load over more 4-tuples: each extra destination port or address, or extra source address, gets its own budget of ports. " +
+            "When binding a source address, set IP_BIND_ADDRESS_NO_PORT first: a bind() before connect() takes its port exclusively, away from every destination, while connect() alone shares ports across destinations. Trade-off: more addresses to manage.",
+        };
+        if (!reuse)
+        {
+            remedies.Add(
+                $"Set net.ipv4.tcp_tw_reuse=1 (now {(twReuse is { } v ? v + (v == 2 ? ", loopback only" : "") : "unknown")}): connect() may then reuse a TIME_WAIT port toward any destination once it is 1 s old, if TCP timestamps are on (net.ipv4.tcp_timestamps=1, the default). " +
+                "It helps only the side that connects — this host here. Trade-off: relies on timestamps to tell old segments from new; safe in practice for outgoing connections.");
+        }
+
+        remedies.Add($"Widen net.ipv4.ip_local_port_range (now {range.RangeText}; 1024 65535 gives 64,512 ports). Trade-off: services listening on ports inside the range must be listed in net.ipv4.ip_local_reserved_ports.");
+        remedies.Add($"Where the protocol allows, let {dest} close first (e.g. the server ends the connection): TIME_WAIT then stays on the server, where it uses no ephemeral port. Trade-off: the server carries the TIME_WAIT entries (harmless there up to tcp_max_tw_buckets).");
+        remedies.Add("Not a fix: lowering tcp_fin_timeout (it bounds orphaned FIN_WAIT2, not TIME_WAIT); tcp_tw_recycle (removed in Linux 4.12, it broke clients behind NAT); SO_LINGER 0 (replaces TIME_WAIT with an RST: no TIME_WAIT, but the peer sees ECONNRESET and unsent data is lost).");
+        return remedies;
+    }
+
+    private static bool TimeWaitReuse(DiagnosisContext context, DestinationKey key) => context.Sysctls.TcpTwReuse switch
+    {
+        1 => true,
+        2 => key.LocalAddress.IsLoopback || key.RemoteAddress.IsLoopback,
+        _ => false,
+    };
+
+    /// <summary>
+    /// When occupancy first reaches the range: open connections (growing at <paramref name="growth"/>/s),
+    /// existing TIME_WAIT entries until they expire (or become reusable), and new ones arriving at the close
+    /// rate and expiring after the window. Null when it never fills.
+    /// </summary>
+    private static TimeSpan? TimeToFull(int usable, int live, List<double> ages, double closeRate, double growth, bool reuse, int timeWaitWithoutTimer)
+    {
+        var window = reuse ? ReuseDelaySeconds : TimeWaitSeconds;
+        var now = live + timeWaitWithoutTimer + (reuse ? CountBelow(ages, ReuseDelaySeconds) : ages.Count);
+        if (now >= usable)
+        {
+            return TimeSpan.Zero;
+        }
+
+        if (closeRate <= 0 && growth <= 0)
+        {
+            return null;
+        }
+
+        const double step = 0.1;
+        for (var t = step; t <= window + step; t += step)
+        {
+            // Existing entries still blocking at t: younger than (window − t).
+            var existing = CountBelow(ages, window - t) + timeWaitWithoutTimer;
+            var occupancy = live + (growth * t) + existing + (closeRate * Math.Min(t, window));
+            if (occupancy >= usable)
+            {
+                return TimeSpan.FromSeconds(Math.Round(t, 1));
+            }
+        }
+
+        if (growth <= 0)
+        {
+            return null;
+        }
+
+        var steady = live + timeWaitWithoutTimer + (closeRate * window);
+        var seconds = (usable - steady) / growth;
+        return seconds > TimeSpan.FromDays(1).TotalSeconds ? null : TimeSpan.FromSeconds(Math.Max(seconds, window));
+    }
+
+    /// <summary>How many of the sorted values are below <paramref name="limit"/>.</summary>
+    private static int CountBelow(List<double> sorted, double limit)
+    {
+        if (limit <= 0)
+        {
+            return 0;
+        }
+
+        var i = sorted.BinarySearch(limit);
+        if (i < 0)
+        {
+            return ~i;
+        }
+
+        while (i > 0 && sorted[i - 1] >= limit)
+        {
+            i--;
+        }
+
+        return i;
+    }
+
+    /// <summary>The automatic port range and how many ports in it connect() may use.</summary>
+    private sealed class PortRange
+    {
+        private readonly IReadOnlyList<(int Low, int High)> _reserved;
+
+        private PortRange(int low, int high, bool assumed, IReadOnlyList<(int Low, int High)> reserved)
+        {
+            Low = low;
+            High = high;
+            Assumed = assumed;
+            _reserved = reserved;
+        }
+
+        public int Low { get; }
+
+        public int High { get; }
+
+        public bool Assumed { get; }
+
+        public int Reserved { get; private set; }
+
+        public int BoundByListeners { get; private set; }
+
+        public int Usable { get; private set; }
+
+        public string RangeText => $"{Low}-{High}";
+
+        public static PortRange Of(DiagnosisContext context)
+        {
+            var sys = context.Sysctls;
+            var (low, high) = sys.LocalPortRange ?? (DefaultLow, DefaultHigh);
+            var range = new PortRange(low, high, sys.LocalPortRange is null, sys.ReservedPorts);
+            var total = Math.Max(high - low + 1, 0);
+            var usable = sys.LocalPortRange is null ? total : sys.UsableEphemeralPorts ?? total;
+            range.Reserved = total - usable;
+
+            // A listener bound inside the range takes its port away from every destination.
+            var bound = new HashSet<ushort>();
+            foreach (var l in context.Listeners)
+            {
+                if (range.IsAutomatic(l.LocalPort))
+                {
+                    bound.Add(l.LocalPort);
+                }
+            }
+
+            range.BoundByListeners = bound.Count;
+            range.Usable = usable - bound.Count;
+            return range;
+        }
+
+        public bool IsAutomatic(int port)
+        {
+            if (port < Low || port > High)
+            {
+                return false;
+            }
+
+            foreach (var (l, h) in _reserved)
+            {
+                if (port >= l && port <= h)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        public string Describe()
+        {
+            var text = $"ip_local_port_range {Low}–{High}{(Assumed ? " (assumed: the default; the real range is unknown)" : "")}";
+            if (Reserved > 0)
+            {
+                text += $" minus {Say.N(Reserved)} reserved";
+            }
+
+            if (BoundByListeners > 0)
+            {
+                text += $" minus {Say.N(BoundByListeners)} bound by listeners";
+            }
+
+            return text + $" leaves {Say.N(Usable)}";
+        }
+    }
+}

@@ -1,0 +1,187 @@
+using TcpDoctor.Sockets;
+
+namespace TcpDoctor.Diagnosis.Detectors;
+
+/// <summary>
+/// A peer that stopped acknowledging data without FIN or RST: the retransmit timer runs, backoff grows,
+/// and TCP keeps trying until the tcp_retries2 time budget is spent. One finding per peer address.
+/// </summary>
+internal sealed class HalfOpenPeerDetector : IDetector
+{
+    public string Id => Catalog.HalfOpenPeer;
+
+    public IEnumerable<Finding> Detect(DiagnosisContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var t = context.Thresholds;
+        var byPeer = new Dictionary<NetAddress, List<TcpSocket>>();
+        foreach (var s in context.Current.Sockets)
+        {
+            if (s.Timer != TimerKind.Retransmit
+                || s.State is not (TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.LastAck or TcpState.Closing)
+                || RetransmitClock.Retransmits(s) < t.HalfOpenRetransmits
+                || (s.SendQueue == 0 && s.Info.Unacked == 0))
+            {
+                continue;
+            }
+
+            var peer = s.RemoteAddress.Unmapped;
+            if (!byPeer.TryGetValue(peer, out var list))
+            {
+                byPeer[peer] = list = [];
+            }
+
+            list.Add(s);
+        }
+
+        var lonelyClients = new Dictionary<ushort, List<TcpSocket>>();
+        foreach (var (peer, sockets) in byPeer)
+        {
+            // A single client of a service vanishing mid-transfer is everyday life on a public service:
+            // such clients are reported together per service port, not one warning each.
+            if (sockets.Count == 1 && !context.OpenedByThisHost(sockets[0]))
+            {
+                var port = sockets[0].LocalPort;
+                if (!lonelyClients.TryGetValue(port, out var list))
+                {
+                    lonelyClients[port] = list = [];
+                }
+
+                list.Add(sockets[0]);
+                continue;
+            }
+
+            var severity = sockets.Count >= t.HalfOpenCritical ? Severity.Critical : Severity.Warning;
+            yield return Build(context, severity, peer, sockets);
+        }
+
+        foreach (var (port, sockets) in lonelyClients)
+        {
+            var severity = sockets.Count >= t.HalfOpenCritical ? Severity.Warning : Severity.Info;
+            yield return BuildClients(context, severity, port, sockets);
+        }
+    }
+
+    /// <summary>Retransmission figures of a set of sockets.</summary>
+    private readonly record struct Stats(double Longest, double Soonest, int MaxRetransmits, long Unacked, int Orphans, int Retries2, double Budget)
+    {
+        public static Stats Of(DiagnosisContext context, List<TcpSocket> sockets)
+        {
+            var sys = context.Sysctls;
+            var retries2 = sys.TcpRetries2 ?? 15;
+            double longest = 0;
+            var soonest = double.MaxValue;
+            var maxRetransmits = 0;
+            long unacked = 0;
+            var orphans = 0;
+            foreach (var s in sockets)
+            {
+                var elapsed = RetransmitClock.ElapsedSeconds(s);
+                var (retries, orphan) = RetransmitClock.RetriesFor(s, sys);
+                orphans += orphan ? 1 : 0;
+                longest = Math.Max(longest, elapsed);
+                soonest = Math.Min(soonest, Math.Max(0, RetransmitClock.BudgetSeconds(retries) - elapsed));
+                maxRetransmits = Math.Max(maxRetransmits, RetransmitClock.Retransmits(s));
+                unacked += s.SendQueue;
+            }
+
+            return new Stats(longest, soonest, maxRetransmits, unacked, orphans, retries2, RetransmitClock.BudgetSeconds(retries2));
+        }
+
+        public string Outlook =>
+            $"The kernel gives up on the first of them in about {Say.Time(Soonest)} (unless the application set TCP_USER_TIMEOUT); the application then gets ETIMEDOUT. " +
+            "Until then writes pile up in the send buffer and anything waiting on these connections waits." +
+            (Orphans > 0 ? $" {Say.N(Orphans)} are orphaned (already closed by the application) and use the shorter tcp_orphan_retries budget." : "");
+
+        public List<Figure> Figures(int connections)
+        {
+            var evidence = new List<Figure>
+            {
+                Figure.Of("connections", connections),
+                Figure.Of("maxRetransmits", MaxRetransmits),
+                Figure.Of("unackedBytes", Unacked),
+                Figure.Of("secondsRetransmitting", Longest),
+                Figure.Of("secondsUntilGiveUp", Soonest),
+                Figure.Of("tcpRetries2", Retries2),
+                Figure.Of("giveUpBudgetSeconds", Budget),
+            };
+            if (Orphans > 0)
+            {
+                evidence.Add(Figure.Of("orphaned", Orphans));
+            }
+
+            return evidence;
+        }
+    }
+
+    private static List<string> Remedies(string who, Stats st) =>
+    [
+        $"Set TCP_USER_TIMEOUT on these sockets in {who} (e.g. 30 s): unacknowledged data then fails the connection after that long instead of about {Say.Time(st.Budget)}. Trade-off: a network outage longer than that breaks the connection.",
+        $"Lower net.ipv4.tcp_retries2 (now {st.Retries2} ≈ {Say.Time(st.Budget)}; 8 ≈ {Say.Time(RetransmitClock.BudgetSeconds(8))}, RFC 1122 asks for at least 100 s). Trade-off: host-wide, so connections over flaky paths break sooner.",
+        "If the peer sits behind a NAT or firewall that drops idle flows, enable keepalive with an idle time below that timeout, so the state stays fresh and dead peers are found early.",
+        "End them now: `tcpdoctor reap --finding half-open-peer` (dry-run first); the application gets ECONNABORTED and can reconnect.",
+    ];
+
+    private static Finding BuildClients(DiagnosisContext context, Severity severity, ushort port, List<TcpSocket> sockets)
+    {
+        var st = Stats.Of(context, sockets);
+        var listener = context.ListenerOf(sockets[0]);
+        var owners = context.OwnersOf(listener is null ? sockets : [listener]);
+        var evidence = st.Figures(sockets.Count);
+        evidence.AddRange(owners.Figures());
+        return new Finding
+        {
+            Id = Catalog.HalfOpenPeer,
+            Severity = severity,
+            Title = $"{Say.Count(sockets.Count, "client", "clients")} of port {port}{Say.Of(owners)} stopped acknowledging data",
+            Subject = owners.Apply(new FindingSubject { LocalPort = port }),
+            Summary =
+                $"{Say.Count(sockets.Count, "connection", "connections")} accepted on port {port}{Say.Of(owners)}, each from a different client, {(sockets.Count == 1 ? "has" : "have")} {Say.N(st.Unacked)} bytes of unacknowledged data, " +
+                $"retransmitted up to {Say.N(st.MaxRetransmits)} times over about {Say.Time(st.Longest)}: those clients went away without FIN or RST (offline, out of coverage, or a middlebox dropped the flow). " +
+                $"On a public service a few of these are everyday life and TCP clears each after about {Say.Time(st.Budget)} (tcp_retries2={st.Retries2}); they matter when many pile up, each holding a worker or buffers.",
+            Outlook = st.Outlook,
+            Evidence = evidence,
+            Remedies = Remedies(owners.SingleCommand ?? "the server", st),
+            Confirm = $"`ss -tnoi state established sport = :{port}` shows few timer:(on,…) entries with high retransmit counts; `nstat -az TcpExtTCPAbortOnTimeout` counts connections the kernel gave up on.",
+            Magnitude = sockets.Count,
+            Sockets = sockets,
+        };
+    }
+
+    private static Finding Build(DiagnosisContext context, Severity severity, NetAddress peer, List<TcpSocket> sockets)
+    {
+        var st = Stats.Of(context, sockets);
+        var owners = context.OwnersOf(sockets);
+        var ports = sockets.Select(s => (int)s.RemotePort).Distinct().ToList();
+        var who = owners.Describe(st.Orphans == sockets.Count ? "closed sockets the kernel is still finishing" : "an unidentified process");
+        var portText = ports.Count == 1 ? $"port {ports[0]}" : $"ports {Say.Ports(ports.Take(8))}{(ports.Count > 8 ? ", …" : "")}";
+        var summary =
+            $"{Say.Count(sockets.Count, "connection", "connections")} from {who} to {Say.Addr(peer)} ({portText}) {(sockets.Count == 1 ? "has" : "have")} {Say.N(st.Unacked)} bytes of data that {Say.Addr(peer)} has not acknowledged, " +
+            $"retransmitted up to {Say.N(st.MaxRetransmits)} times over about {Say.Time(st.Longest)}: the peer is gone — crashed, unplugged, or a firewall or NAT dropped the connection's state — without sending FIN or RST. " +
+            $"TCP keeps retransmitting with exponential backoff until net.ipv4.tcp_retries2={st.Retries2} gives up (a budget of about {Say.Time(st.Budget)} from the first retransmission).";
+
+        var evidence = st.Figures(sockets.Count);
+        evidence.Insert(1, Figure.Of("remotePorts", Say.Ports(ports)));
+        evidence.AddRange(owners.Figures());
+        var subject = owners.Apply(new FindingSubject { RemoteAddress = Say.Addr(peer) });
+        if (ports.Count == 1)
+        {
+            subject = subject with { RemotePort = ports[0] };
+        }
+
+        return new Finding
+        {
+            Id = Catalog.HalfOpenPeer,
+            Severity = severity,
+            Title = $"{Say.Addr(peer)} stopped answering: {Say.Count(sockets.Count, "connection", "connections")} retransmitting for {Say.Time(st.Longest)}",
+            Subject = subject,
+            Summary = summary,
+            Outlook = st.Outlook,
+            Evidence = evidence,
+            Remedies = Remedies(owners.SingleCommand ?? "the application", st),
+            Confirm = $"`ss -tnoi dst {Say.Addr(peer)}` shows no timer:(on,…) with a rising retransmit count; `nstat -az TcpExtTCPAbortOnTimeout` counts connections the kernel gave up on.",
+            Magnitude = sockets.Count,
+            Sockets = sockets,
+        };
+    }
+}

@@ -1,0 +1,77 @@
+using TcpDoctor.Diagnosis;
+using TcpDoctor.Diagnosis.Detectors;
+using TcpDoctor.Sockets;
+
+namespace TcpDoctor.Tests.Diagnosis;
+
+public sealed class ClientConnectionHogTests
+{
+    private static readonly ClientConnectionHogDetector Detector = new();
+
+    private static SnapshotBuilder Ftp() => new SnapshotBuilder().Process(21, "pure-ftpd").Listen("0.0.0.0:21", pid: 21);
+
+    private static SnapshotBuilder Client(SnapshotBuilder b, string address, int n, int firstPort = 40000, double idle = 5) =>
+        b.Many(n, (b, i) => b.Established("10.0.0.1:21", $"{address}:{firstPort + i}", pid: 21, sentAgo: idle, recvAgo: idle));
+
+    private static SnapshotBuilder FiveLightClients(SnapshotBuilder b, int each = 1) =>
+        b.Many(5, (b, i) => Client(b, $"192.0.2.{10 + i}", each));
+
+    [Fact]
+    public void A_lone_proxy_in_front_of_a_service_is_not_a_hog() =>
+        Assert.Empty(Client(Ftp(), "10.0.0.254", 500).Run(Detector));
+
+    [Theory]
+    [InlineData(49, false)]
+    [InlineData(50, true)]
+    public void Fifty_connections_and_ten_times_the_median_make_a_hog(int n, bool expected)
+    {
+        var findings = Client(FiveLightClients(Ftp()), "203.0.113.7", n).Run(Detector);
+        Assert.Equal(expected, findings.Count == 1);
+        if (expected)
+        {
+            var f = findings[0];
+            Assert.Equal(Severity.Warning, f.Severity);
+            Assert.Equal(21, f.Subject.LocalPort);
+            Assert.Equal("203.0.113.7", f.Subject.RemoteAddress);
+            Assert.Equal("pure-ftpd", f.Subject.Process);
+            Assert.Equal(1, f.Number("medianPerClient"));
+            Assert.Contains("proxy, load balancer", f.Summary);
+        }
+    }
+
+    [Fact]
+    public void Busy_clients_raise_the_median()
+    {
+        // 60 against a median of 10: not ten times as many.
+        Assert.Empty(Client(FiveLightClients(Ftp(), each: 10), "203.0.113.7", 60).Run(Detector));
+    }
+
+    [Theory]
+    [InlineData(7, false)]
+    [InlineData(8, true)]
+    public void Max_per_client_caps_every_client(int n, bool expected)
+    {
+        var t = Thresholds.Default with { MaxPerClient = 7 };
+        Assert.Equal(expected, Client(Ftp(), "203.0.113.7", n).Run(Detector, t).Count == 1);
+    }
+
+    [Fact]
+    public void Time_wait_and_connections_this_host_opened_do_not_count()
+    {
+        var b = FiveLightClients(Ftp())
+            .Many(80, (b, i) => b.TimeWait("10.0.0.1:21", $"203.0.113.7:{40000 + i}", 5))
+            .Many(80, (b, i) => b.Established($"10.0.0.1:{40000 + i}", "203.0.113.7:443", pid: 21));
+        Assert.Empty(b.Run(Detector));
+    }
+
+    [Fact]
+    public void Seed_stale_sessions_show_how_many_are_idle()
+    {
+        var b = Client(FiveLightClients(Ftp()), "203.0.113.7", 100, idle: 3600)
+            .Many(3, (b, i) => b.Sock(TcpState.CloseWait, "10.0.0.1:21", $"203.0.113.7:{50000 + i}", pid: 21));
+        var f = Assert.Single(b.Run(Detector));
+        Assert.Equal(103, f.Number("connections"));
+        Assert.Equal(100, f.Number("idleOverStaleAfter"));
+        Assert.Equal(3, f.Number("closeWait"));
+    }
+}

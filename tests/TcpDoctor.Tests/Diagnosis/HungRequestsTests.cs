@@ -1,0 +1,105 @@
+using TcpDoctor.Diagnosis;
+using TcpDoctor.Diagnosis.Detectors;
+
+namespace TcpDoctor.Tests.Diagnosis;
+
+public sealed class HungRequestsTests
+{
+    private static readonly HungRequestsDetector Detector = new();
+
+    /// <summary>Seed 002: apache2 workers calling a CRL server that accepts and never answers.</summary>
+    private static SnapshotBuilder Apache(int hung, int workers = 1, double waiting = 120) => new SnapshotBuilder()
+        .Many(workers, (b, i) => b.Process(9600 + i, "apache2"))
+        .Listen("[::]:80", pid: 9600)
+        .Many(hung, (b, i) => b.Established($"[2001:db8:f00::1]:{35000 + i}", "[2001:db8:ba::100]:80", pid: 9600 + (i % workers), sentAgo: waiting + i, recvAgo: waiting + i + 0.5, bytesReceived: 0));
+
+    [Theory]
+    [InlineData(4, null)]
+    [InlineData(5, Severity.Warning)]
+    [InlineData(49, Severity.Warning)]
+    [InlineData(50, Severity.Critical)]
+    public void Hung_requests_to_one_peer_by_count(int n, Severity? expected)
+    {
+        var findings = Apache(n).Run(Detector);
+        Assert.Equal(expected, findings.SingleOrDefault()?.Severity);
+        if (expected is not null)
+        {
+            var f = findings[0];
+            Assert.Equal("apache2", f.Subject.Process);
+            Assert.Equal(9600, f.Subject.Pid);
+            Assert.Equal("2001:db8:ba::100", f.Subject.RemoteAddress);
+            Assert.Equal(80, f.Subject.RemotePort);
+            Assert.Equal("ESTABLISHED", f.Subject.State);
+            Assert.Equal(n, f.Number("neverAnswered"));
+            Assert.Contains("[2001:db8:ba::100]:80", f.Title);
+            Assert.Contains("timeout", f.Remedies[0]);
+        }
+    }
+
+    [Fact]
+    public void Forty_apache_workers_form_one_group_with_their_pids()
+    {
+        var f = Assert.Single(Apache(111, workers: 40).Run(Detector));
+        Assert.Equal(Severity.Critical, f.Severity);
+        Assert.Null(f.Subject.Pid);
+        Assert.Equal(40, f.Text("pids")!.Split(',').Length);
+        Assert.Contains("apache2 (40 processes) has 111 connections", f.Summary);
+        Assert.Contains("40 processes are stuck", f.Summary);
+    }
+
+    [Theory]
+    [InlineData(59, null)]
+    [InlineData(60, Severity.Warning)]
+    public void Waiting_starts_counting_at_hung_after(double seconds, Severity? expected)
+    {
+        var b = new SnapshotBuilder().Process(1, "curl")
+            .Many(5, (b, i) => b.Established($"10.0.0.1:{40000 + i}", "10.0.0.9:443", pid: 1, sentAgo: seconds, recvAgo: seconds + 1));
+        Assert.Equal(expected, b.Run(Detector).SingleOrDefault()?.Severity);
+    }
+
+    [Fact]
+    public void Hung_after_is_a_threshold()
+    {
+        var b = new SnapshotBuilder().Process(1, "curl")
+            .Many(5, (b, i) => b.Established($"10.0.0.1:{40000 + i}", "10.0.0.9:443", pid: 1, sentAgo: 40, recvAgo: 41));
+        Assert.Empty(b.Run(Detector));
+        Assert.Single(b.Run(Detector, Thresholds.Default with { HungAfter = TimeSpan.FromSeconds(30) }));
+    }
+
+    [Fact]
+    public void An_idle_pool_whose_last_request_was_answered_is_not_hung()
+    {
+        // Last query sent 10 min ago, answer received just after.
+        var b = new SnapshotBuilder().Process(1, "app")
+            .Many(20, (b, i) => b.Established($"10.0.0.1:{40000 + i}", "10.0.0.5:5432", pid: 1, sentAgo: 600, recvAgo: 599.9));
+        Assert.Empty(b.Run(Detector));
+    }
+
+    [Fact]
+    public void A_server_waiting_for_its_clients_next_request_is_not_hung()
+    {
+        var b = new SnapshotBuilder().Process(1, "postgres").Listen("0.0.0.0:5432", pid: 1)
+            .Many(20, (b, i) => b.Established("10.0.0.5:5432", $"10.0.0.1:{40000 + i}", pid: 1, sentAgo: 600, recvAgo: 601));
+        Assert.Empty(b.Run(Detector));
+    }
+
+    [Fact]
+    public void A_connection_that_never_sent_anything_has_no_request_to_wait_on()
+    {
+        var b = new SnapshotBuilder().Process(1, "app")
+            .Many(10, (b, i) => b.Established($"10.0.0.1:{40000 + i}", "10.0.0.5:6379", pid: 1, sentAgo: 600, recvAgo: 600, bytesAcked: 1, bytesReceived: 0));
+        Assert.Empty(b.Run(Detector));
+    }
+
+    [Fact]
+    public void Groups_are_per_command_and_peer()
+    {
+        var b = new SnapshotBuilder().Process(1, "php-fpm").Process(2, "python3")
+            .Many(5, (b, i) => b.Established($"10.0.0.1:{40000 + i}", "10.0.0.9:80", pid: 1, sentAgo: 100, recvAgo: 101))
+            .Many(5, (b, i) => b.Established($"10.0.0.1:{40100 + i}", "10.0.0.9:80", pid: 2, sentAgo: 100, recvAgo: 101))
+            .Many(5, (b, i) => b.Established($"10.0.0.1:{40200 + i}", "10.0.0.8:80", pid: 1, sentAgo: 100, recvAgo: 101));
+        var findings = b.Run(Detector);
+        Assert.Equal(3, findings.Count);
+        Assert.Equal(["php-fpm", "php-fpm", "python3"], findings.Select(f => f.Subject.Process!).Order());
+    }
+}
