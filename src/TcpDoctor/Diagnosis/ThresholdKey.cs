@@ -31,21 +31,3 @@ public sealed class ThresholdKey
     /// <summary>A copy of <paramref name="thresholds"/> with this key set; throws <see cref="TcpDoctorException"/> on a bad value.</summary>
     public Thresholds Set(Thresholds thresholds, string? value) => _set(thresholds, value);
 }
-
-public enum ThresholdKind
-{
-    /// <summary>A duration such as <c>15m</c>.</summary>
-    Duration,
-
-    /// <summary>A fraction of a limit, 0 &lt; x ≤ 1 (<c>0.8</c>, or <c>80%</c>).</summary>
-    Fraction,
-
-    /// <summary>A whole number ≥ 1.</summary>
-    Count,
-
-    /// <summary>A whole number ≥ 1, or <c>null</c>/<c>off</c> to disable.</summary>
-    OptionalCount,
-
-    /// <summary>A positive multiplier.</summary>
-    Factor,
-}
