@@ -25,6 +25,8 @@ internal static class Program
             SummaryCommand.Create(),
             ListCommand.Create(),
             ExplainCommand.Create(),
+            LabCommand.Create(),
+            LabWorkerCommand.Create(),
         };
         foreach (var verb in verbs)
         {
