@@ -23,8 +23,8 @@ internal sealed class FinWait2Scenario : LabScenario
             "backend", $"a web server on {LabSession.LabAddress}:80 that answers and closes the connection first",
             "server", [$"listen={LabSession.LabAddress}:80", "mode=answer-close"], ct);
         await lab.StartOnPeerAsync(
-            "client", $"clients on {LabSession.PeerAddress} that read the answer and never close their end (150 at once, then 2 a second)",
-            "churn", [$"connect={LabSession.LabAddress}:80", "burst=150", "rate=2", "close=never", "max-open=400"], ct);
+            "client", $"clients on {LabSession.PeerAddress} that read the answer and never close their end (150 at once, then 3 a second)",
+            "churn", [$"connect={LabSession.LabAddress}:80", "burst=150", "rate=3", "close=never", "max-open=400"], ct);
         await lab.WaitUntilAsync(
             "150 connections on port 80 are in FIN_WAIT2",
             s => s.Sockets.Count(x => x.State == TcpState.FinWait2 && x.LocalPort == 80) >= 150,

@@ -22,8 +22,8 @@ internal sealed class ServerTimeWaitScenario : LabScenario
             "backend", "listens on 127.0.0.1:8080, answers each request and closes the connection first",
             "server", ["listen=127.0.0.1:8080", "mode=answer-close"], ct);
         await lab.StartAsync(
-            "loadgen", "sends about 650 requests a minute to 127.0.0.1:8080 (the first 650 at once), one connection each, and closes after the server",
-            "churn", ["connect=127.0.0.1:8080", "burst=650", "rate=20", "per-minute=650", "close=after-server"], ct);
+            "loadgen", "sends 650 requests a minute to 127.0.0.1:8080 (in bursts: the first 650 at once, then as many as expire), one connection each, and closes after the server",
+            "churn", ["connect=127.0.0.1:8080", "burst=650", "rate=200", "per-minute=650", "close=after-server"], ct);
         await lab.WaitUntilAsync(
             "600 connections on port 8080 are in TIME_WAIT",
             s => s.Sockets.Count(x => x.State == TcpState.TimeWait && x.LocalPort == 8080) >= 600,
