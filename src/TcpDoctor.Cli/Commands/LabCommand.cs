@@ -76,8 +76,9 @@ internal static class LabCommand
         using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
 
-        w.WriteLine($"tcpdoctor lab {scenario.Name}: {scenario.Description}");
+        var say = new LineProgress(w, "");
         var progress = new LineProgress(w, "  ");
+        say.Report($"tcpdoctor lab {scenario.Name}: {scenario.Description}");
         LabSession session;
         try
         {
@@ -85,23 +86,23 @@ internal static class LabCommand
         }
         catch (OperationCanceledException)
         {
-            w.WriteLine("Interrupted; everything the lab made is removed.");
+            say.Report("Interrupted; everything the lab made is removed.");
             return ExitCodes.Ok;
         }
 
         try
         {
             var flags = scenario.DiagnoseFlags.Count > 0 ? " " + string.Join(' ', scenario.DiagnoseFlags) : "";
-            w.WriteLine($"In place after {Duration.Format(session.ReadyAfter)}. Look at it from another terminal:");
-            w.WriteLine($"  sudo ip netns exec {session.Name} tcpdoctor diagnose{flags}");
-            w.WriteLine($"  sudo ip netns exec {session.Name} ss -tanpo");
-            w.WriteLine(scenario.ExpectedFindings.Count > 0
+            say.Report($"In place after {Duration.Format(session.ReadyAfter)}. Look at it from another terminal:");
+            say.Report($"  sudo ip netns exec {session.Name} tcpdoctor diagnose{flags}");
+            say.Report($"  sudo ip netns exec {session.Name} ss -tanpo");
+            say.Report(scenario.ExpectedFindings.Count > 0
                 ? $"Expected: {string.Join(", ", scenario.ExpectedFindings)} (tcpdoctor explain ID tells the story)."
                 : "Expected: nothing at warning or above — a false alarm here is a bug.");
-            w.WriteLine(hold is { } h
+            say.Report(hold is { } h
                 ? $"Holding for {Duration.Format(h)} (Ctrl+C ends it sooner); then every process and namespace is removed."
                 : "Holding until Ctrl+C; then every process and namespace is removed.");
-            w.WriteLine("ready");
+            say.Report("ready");
             try
             {
                 Task.Delay(hold ?? Timeout.InfiniteTimeSpan, stop.Token).GetAwaiter().GetResult();
@@ -112,7 +113,7 @@ internal static class LabCommand
         }
         finally
         {
-            w.WriteLine("Removing the lab:");
+            say.Report("Removing the lab:");
             session.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
 
@@ -134,9 +135,21 @@ internal static class LabCommand
         return new WorkerLauncher(executable, [LabWorkerCommand.Name]);
     }
 
-    /// <summary>Writes each step as it happens (Progress&lt;T&gt; would post it later, out of order).</summary>
+    /// <summary>
+    /// Writes each step as it happens (Progress&lt;T&gt; would post it later, out of order). A closed stdout
+    /// (piped into head) must not stop the cleanup, so write errors are dropped.
+    /// </summary>
     private sealed class LineProgress(TextWriter writer, string indent) : IProgress<string>
     {
-        public void Report(string value) => writer.WriteLine(indent + value);
+        public void Report(string value)
+        {
+            try
+            {
+                writer.WriteLine(indent + value);
+            }
+            catch (IOException)
+            {
+            }
+        }
     }
 }

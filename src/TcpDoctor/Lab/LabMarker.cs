@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 
 namespace TcpDoctor.Lab;
 
@@ -57,7 +58,17 @@ internal sealed class LabMarker
         }
 
         System.IO.Directory.CreateDirectory(directory);
-        File.WriteAllText(Path.Combine(directory, OwnerFile), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        try
+        {
+            // CreateNew: of two labs started with one name at the same moment, only one gets it.
+            using var owner = new FileStream(Path.Combine(directory, OwnerFile), FileMode.CreateNew, FileAccess.Write);
+            owner.Write(Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(CultureInfo.InvariantCulture)));
+        }
+        catch (IOException)
+        {
+            throw new TcpDoctorException($"lab '{name}' is being started by another process; choose another --name");
+        }
+
         return new LabMarker(directory);
     }
 
