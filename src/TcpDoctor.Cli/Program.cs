@@ -15,7 +15,10 @@ internal static class Program
             "  tcpdoctor summary                  counts by state, port, peer and process\n" +
             "  tcpdoctor list --state time-wait --remote 10.0.0.2\n" +
             "  tcpdoctor list --process nginx --idle-over 10m --format json\n" +
-            "  sudo tcpdoctor summary --netns blue   read another network namespace");
+            "  sudo tcpdoctor summary --netns blue   read another network namespace\n" +
+            "  sudo tcpdoctor reap --finding hung-requests          dry run: what would be destroyed\n" +
+            "  sudo tcpdoctor lab hung-requests     reproduce a pathology in a private namespace\n\n" +
+            "Exit status of diagnose: 0 nothing at warning or above, 1 warning, 2 critical, 3 could not diagnose.");
 
         root.Options.Add(GlobalOptions.NoColor);
 
@@ -27,6 +30,8 @@ internal static class Program
             ListCommand.Create(),
             ExplainCommand.Create(),
             ReapCommand.Create(),
+            LabCommand.Create(),
+            LabWorkerCommand.Create(),
         };
         foreach (var verb in verbs)
         {

@@ -33,6 +33,13 @@ public static class Ss
         return Parse(ns.Exec(["ss", "-tanH", .. extraOptions]));
     }
 
+    /// <summary>The same for a namespace some other code made (a lab), by its name.</summary>
+    public static IReadOnlyList<SsSocket> Sockets(string networkNamespace, params string[] extraOptions)
+    {
+        ArgumentNullException.ThrowIfNull(networkNamespace);
+        return Parse(CommandRunner.Run("ip", ["netns", "exec", networkNamespace, "ss", "-tanH", .. extraOptions]));
+    }
+
     public static Dictionary<TcpState, int> CountByState(IEnumerable<SsSocket> sockets)
     {
         var counts = new Dictionary<TcpState, int>();

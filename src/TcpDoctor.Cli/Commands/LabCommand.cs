@@ -1,0 +1,155 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using TcpDoctor.Lab;
+
+namespace TcpDoctor.Cli.Commands;
+
+internal static class LabCommand
+{
+    public static Command Create()
+    {
+        var scenario = new Argument<string?>("SCENARIO")
+        {
+            Description = "The pathology to build. Without it, the list of scenarios.",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var hold = new Option<string?>("--hold")
+        {
+            Description = "How long to keep the lab, e.g. 10m; then everything is removed (default: until Ctrl+C).",
+        };
+        var name = new Option<string?>("--name")
+        {
+            Description = "Name of the network namespace (default: tdlab-SCENARIO). Scenarios with a second host also make NAME-peer.",
+        };
+        var command = new Command(
+            "lab",
+            "Reproduces a pathology for real: builds a private network namespace, starts processes with real sockets in it " +
+            "(named after their role, e.g. appA, backend), waits until the problem is in place, prints how to look at it, " +
+            "and holds; on exit, Ctrl+C or SIGTERM it removes every process and namespace it made. Needs root.\n\n" +
+            "Examples:\n" +
+            "  tcpdoctor lab                          the scenarios\n" +
+            "  sudo tcpdoctor lab port-exhaustion\n" +
+            "  sudo tcpdoctor lab hung-requests --hold 10m --name demo")
+        {
+            scenario,
+            hold,
+            name,
+        };
+        command.SetAction(parse => Run(parse.GetValue(scenario), parse.GetValue(hold), parse.GetValue(name)));
+        return command;
+    }
+
+    private static int Run(string? scenarioName, string? holdText, string? name)
+    {
+        var w = Console.Out;
+        if (scenarioName is null)
+        {
+            w.WriteLine("Labs build a pathology with real sockets in a private network namespace (sudo tcpdoctor lab SCENARIO):");
+            foreach (var s in LabScenarios.All)
+            {
+                w.WriteLine($"  {s.Name,-18}{s.Description}");
+            }
+
+            return ExitCodes.Ok;
+        }
+
+        var scenario = LabScenarios.Find(scenarioName)
+            ?? throw new TcpDoctorException($"no lab '{scenarioName}'; 'tcpdoctor lab' lists them: {string.Join(", ", LabScenarios.All.Select(s => s.Name))}.", ExitCodes.Usage);
+        TimeSpan? hold = holdText is null ? null : Duration.Parse(holdText);
+        if (hold <= TimeSpan.Zero)
+        {
+            throw new TcpDoctorException("--hold must be longer than 0.", ExitCodes.Usage);
+        }
+
+        LabSession.RequireRoot();
+        var options = new LabOptions { Name = name ?? "tdlab-" + scenario.Name, Launcher = CurrentLauncher() };
+
+        using var stop = new CancellationTokenSource();
+        void OnSignal(PosixSignalContext context)
+        {
+            // Keep the process alive: cleanup runs on the main path.
+            context.Cancel = true;
+            stop.Cancel();
+        }
+
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
+
+        var say = new LineProgress(w, "");
+        var progress = new LineProgress(w, "  ");
+        say.Report($"tcpdoctor lab {scenario.Name}: {scenario.Description}");
+        LabSession session;
+        try
+        {
+            session = LabSession.StartAsync(scenario, options, progress, stop.Token).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException)
+        {
+            say.Report("Interrupted; everything the lab made is removed.");
+            return ExitCodes.Ok;
+        }
+
+        try
+        {
+            var flags = scenario.DiagnoseFlags.Count > 0 ? " " + string.Join(' ', scenario.DiagnoseFlags) : "";
+            say.Report($"In place after {Duration.Format(session.ReadyAfter)}. Look at it from another terminal:");
+            say.Report($"  sudo ip netns exec {session.Name} tcpdoctor diagnose{flags}");
+            say.Report($"  sudo ip netns exec {session.Name} ss -tanpo");
+            say.Report(scenario.ExpectedFindings.Count > 0
+                ? $"Expected: {string.Join(", ", scenario.ExpectedFindings)} (tcpdoctor explain ID tells the story)."
+                : "Expected: nothing at warning or above — a false alarm here is a bug.");
+            say.Report(hold is { } h
+                ? $"Holding for {Duration.Format(h)} (Ctrl+C ends it sooner); then every process and namespace is removed."
+                : "Holding until Ctrl+C; then every process and namespace is removed.");
+            say.Report("ready");
+            try
+            {
+                Task.Delay(hold ?? Timeout.InfiniteTimeSpan, stop.Token).GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+        finally
+        {
+            say.Report("Removing the lab:");
+            session.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// Roles run this very program again: the apphost, or the dotnet host with our assembly when started
+    /// as 'dotnet tcpdoctor.dll'.
+    /// </summary>
+    private static WorkerLauncher CurrentLauncher()
+    {
+        var executable = Environment.ProcessPath ?? throw new TcpDoctorException("cannot tell which program is running, so the lab cannot start its roles");
+        if (Path.GetFileNameWithoutExtension(executable) == "dotnet")
+        {
+            return new WorkerLauncher(executable, [Path.Combine(AppContext.BaseDirectory, "tcpdoctor.dll"), LabWorkerCommand.Name]);
+        }
+
+        return new WorkerLauncher(executable, [LabWorkerCommand.Name]);
+    }
+
+    /// <summary>
+    /// Writes each step as it happens (Progress&lt;T&gt; would post it later, out of order). A closed stdout
+    /// (piped into head) must not stop the cleanup, so write errors are dropped.
+    /// </summary>
+    private sealed class LineProgress(TextWriter writer, string indent) : IProgress<string>
+    {
+        public void Report(string value)
+        {
+            try
+            {
+                writer.WriteLine(indent + value);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+}

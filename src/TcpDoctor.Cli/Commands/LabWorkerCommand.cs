@@ -1,0 +1,61 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using TcpDoctor.Lab.Behaviours;
+
+namespace TcpDoctor.Cli.Commands;
+
+/// <summary>
+/// The hidden verb a lab runs its roles with: <c>lab-worker BEHAVIOUR key=value …</c>. It prints
+/// "ready" once the role is in place and runs until its standard input closes (the lab stopping, or dying).
+/// </summary>
+internal static class LabWorkerCommand
+{
+    public const string Name = "lab-worker";
+
+    public static Command Create()
+    {
+        var behaviour = new Argument<string>("BEHAVIOUR");
+        var arguments = new Argument<string[]>("ARGS") { Arity = ArgumentArity.ZeroOrMore };
+        var command = new Command(Name, "Runs one role of 'tcpdoctor lab' (started by the lab, not by hand).")
+        {
+            behaviour,
+            arguments,
+        };
+        command.Hidden = true;
+        command.SetAction(parse => Run(parse.GetValue(behaviour)!, parse.GetValue(arguments) ?? []));
+        return command;
+    }
+
+    private static int Run(string behaviour, string[] arguments)
+    {
+        using var stop = new CancellationTokenSource();
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        });
+
+        // The lab keeps our stdin open; end of file means it wants us gone, or is gone itself.
+        var stdinClosed = Task.Factory.StartNew(
+            () =>
+            {
+                using var stdin = Console.OpenStandardInput();
+                var buffer = new byte[64];
+                while (stdin.Read(buffer) > 0)
+                {
+                }
+            },
+            TaskCreationOptions.LongRunning);
+        var run = LabBehaviours.RunAsync(behaviour, arguments, () => Console.Out.WriteLine("ready"), stop.Token);
+        var first = Task.WhenAny(run, stdinClosed, Task.Delay(Timeout.Infinite, stop.Token)).GetAwaiter().GetResult();
+        if (first == run)
+        {
+            // Surfaces a failure; a behaviour that ends early still holds its sockets until told to stop.
+            run.GetAwaiter().GetResult();
+            Task.WhenAny(stdinClosed, Task.Delay(Timeout.Infinite, stop.Token)).GetAwaiter().GetResult();
+        }
+
+        stop.Cancel();
+        return ExitCodes.Ok;
+    }
+}
