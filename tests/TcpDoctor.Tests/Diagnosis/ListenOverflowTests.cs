@@ -36,11 +36,20 @@ public sealed class ListenOverflowTests
     [Fact]
     public void Drops_at_the_listener_during_the_sample_are_critical_even_when_the_queue_drained()
     {
-        var before = Web(0, drops: 100).Build();
-        var f = Assert.Single(Web(10, drops: 150).At(1).Run(Detector, previous: before));
+        var before = Web(0, drops: 100, overflows: 7).Build();
+        var f = Assert.Single(Web(10, drops: 150, overflows: 57).At(1).Run(Detector, previous: before));
         Assert.Equal(Severity.Critical, f.Severity);
         Assert.Equal(50, f.Number("listenerDropsDuringSample"));
         Assert.Contains("50 SYNs or ACKs were dropped at this listener", f.Outlook);
+    }
+
+    [Fact]
+    public void Listener_drops_without_a_full_queue_or_host_overflows_are_retransmitted_syns_not_overflow()
+    {
+        // The syn-recv lab: SYN-ACKs are lost, clients resend SYNs for pending handshakes, and the listener's
+        // drop counter rises while ListenOverflows stays put and the accept queue is empty.
+        var before = Web(0, drops: 100, overflows: 7).Build();
+        Assert.Empty(Web(0, drops: 220, overflows: 7).At(1).Run(Detector, previous: before));
     }
 
     [Fact]

@@ -53,10 +53,21 @@ public sealed class TimeWaitAccumulationTests
 
         var f = Assert.Single(findings);
         Assert.Equal(expected, f.Severity);
-        Assert.Null(f.Subject.LocalPort);
+        Assert.Equal(80, f.Subject.LocalPort); // all of them are on port 80: the subject names it
         Assert.Equal(4000, f.Number("maxTwBuckets"));
         Assert.Contains("here it matters because", f.Summary);
         Assert.Contains("port 80", f.Text("topPorts"));
+    }
+
+    [Fact]
+    public void Time_wait_spread_over_ports_leaves_the_subject_port_empty()
+    {
+        var b = new SnapshotBuilder().Sys(s => s with { TcpMaxTwBuckets = 4000 }).Listen("0.0.0.0:80").Listen("0.0.0.0:443");
+        b.Many(1500, (x, i) => x.TimeWait("10.0.0.1:80", $"192.0.2.{1 + (i % 200)}:{30000 + i}", 5));
+        b.Many(1500, (x, i) => x.TimeWait("10.0.0.1:443", $"192.0.2.{1 + (i % 200)}:{40000 + i}", 5));
+        var f = Assert.Single(b.Run(Detector, Thresholds.Default with { TimeWaitPerPort = 100_000 }));
+        Assert.Null(f.Subject.LocalPort);
+        Assert.Equal("TIME_WAIT", f.Subject.State);
     }
 
     [Fact]

@@ -73,6 +73,20 @@ internal sealed class TimeWaitAccumulationDetector : IDetector
         }
     }
 
+    /// <summary>The listening port holding most (≥ 80 %) of the host's TIME_WAIT, so the finding can name it as its subject.</summary>
+    private static ushort? DominantPort(Dictionary<ushort, List<TcpSocket>> byPort, long total)
+    {
+        foreach (var (port, sockets) in byPort)
+        {
+            if (total > 0 && sockets.Count >= total * 0.8)
+            {
+                return port;
+            }
+        }
+
+        return null;
+    }
+
     private static double CloseRate(IReadOnlyList<TcpSocket> sockets)
     {
         var withTimer = 0;
@@ -141,7 +155,9 @@ internal sealed class TimeWaitAccumulationDetector : IDetector
             Title = overflow > 0
                 ? $"TIME_WAIT table overflowing: {Say.N(overflow.Value)} connections closed without TIME_WAIT"
                 : $"TIME_WAIT fills {Say.Pct(fraction ?? 0)} of tcp_max_tw_buckets ({Say.N(count)} of {Say.N(max ?? 0)})",
-            Subject = new FindingSubject { State = TcpState.TimeWait.ToNetstatName() },
+            Subject = DominantPort(byPort, count) is { } dominant
+                ? new FindingSubject { LocalPort = dominant, State = TcpState.TimeWait.ToNetstatName() }
+                : new FindingSubject { State = TcpState.TimeWait.ToNetstatName() },
             Summary =
                 $"{Say.N(count)} sockets are in TIME_WAIT (including FIN_WAIT2 minisocks) against net.ipv4.tcp_max_tw_buckets={(max is { } mx ? Say.N(mx) : "unknown")}{(fraction is { } fr ? $" ({Say.Pct(fr)})" : "")}. " +
                 "TIME_WAIT on a server is normally harmless — it holds no process, no file descriptor and no ephemeral port, and lasts a fixed 60 s — " +
