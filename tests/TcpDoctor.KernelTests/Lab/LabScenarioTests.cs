@@ -45,6 +45,7 @@ public sealed class LabScenarioTests
         var f = Assert.Single(findings, x => x.Id == Catalog.TimeWaitAccumulation);
         Assert.Equal(Severity.Warning, f.Severity);
         Assert.Equal("TIME_WAIT", f.Subject.State);
+        Assert.Equal(8080, f.Subject.LocalPort);
         Assert.Equal(1000, f.Number("maxTwBuckets"));
         Assert.InRange(f.Number("bucketsFraction")!.Value, 0.5, 0.9);
         Assert.Contains("port 8080", f.Text("topPorts"), StringComparison.Ordinal);
