@@ -36,7 +36,12 @@ internal sealed class SnapshotArgs
         if (Environment.GetEnvironmentVariable("TCPDOCTOR_TIMINGS") is not (null or "" or "0"))
         {
             var parts = snapshot.Timings.Select(t => $"{t.Key}={t.Value.TotalMilliseconds:0}ms");
-            Console.Error.WriteLine($"timings: {string.Join(' ', parts)} sockets={snapshot.Sockets.Count} process-uptime={(DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime).TotalMilliseconds:0}ms");
+            var gc = GC.GetGCMemoryInfo();
+            var uptime = DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime;
+            Console.Error.WriteLine(
+                $"timings: {string.Join(' ', parts)} sockets={snapshot.Sockets.Count} heap={gc.HeapSizeBytes >> 20}MB " +
+                $"allocated={GC.GetTotalAllocatedBytes() >> 20}MB gcs={GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} " +
+                $"process-uptime={uptime.TotalMilliseconds:0}ms");
         }
     }
 }

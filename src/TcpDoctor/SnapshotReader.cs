@@ -92,7 +92,7 @@ public static class SnapshotReader
         };
     }
 
-    /// <summary>Sets <see cref="TcpSocket.Pid"/> and owner count from the process map.</summary>
+    /// <summary>Sets <see cref="TcpSocket.Pid"/> from the process map.</summary>
     public static void Attribute(List<TcpSocket> sockets, ProcessTable processes)
     {
         ArgumentNullException.ThrowIfNull(sockets);
@@ -102,7 +102,6 @@ public static class SnapshotReader
             if (s.Inode != 0 && processes.TryGetOwner(s.Inode, out var pid))
             {
                 s.Pid = pid;
-                s.OwnerCount = processes.OwnerCount(s.Inode);
             }
         }
     }

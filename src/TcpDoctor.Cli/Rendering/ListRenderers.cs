@@ -69,7 +69,8 @@ internal static class ListRenderers
     {
         if (snapshot.Processes.Get(s.Pid) is { } p)
         {
-            var more = s.OwnerCount > 1 ? $"+{s.OwnerCount - 1}" : string.Empty;
+            var owners = snapshot.Processes.OwnerCount(s.Inode);
+            var more = owners > 1 ? $"+{owners - 1}" : string.Empty;
             return $"{p.Command}/{p.Pid}{more}";
         }
 

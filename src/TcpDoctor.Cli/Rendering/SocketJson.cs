@@ -23,9 +23,9 @@ internal static class SocketJson
         {
             j.WriteNumber("pid", p.Pid);
             j.WriteString("process", p.Command);
-            if (s.OwnerCount > 1)
+            if (snapshot.Processes.OwnerCount(s.Inode) is > 1 and var owners)
             {
-                j.WriteNumber("owners", s.OwnerCount);
+                j.WriteNumber("owners", owners);
             }
         }
 

@@ -15,7 +15,7 @@ internal sealed class FdChunk
 
     public FdListing Listing { get; }
 
-    /// <summary>Byte offsets into <see cref="FdListing.Records"/>.</summary>
+    /// <summary>Index range into <see cref="FdListing.Fds"/>.</summary>
     public int Start { get; }
 
     public int End { get; }

@@ -70,36 +70,46 @@ internal static unsafe class ProcFdReader
                 count += CountEntries(records.AsSpan(length, (int)n));
                 length += (int)n;
             }
+
+            // Keep 4 bytes per fd rather than the ~24-byte dirent: at 400k sockets the listings of all
+            // processes are alive at once, next to the socket table.
+            listing = new FdListing(pid, ParseFds(records.AsSpan(0, length), count));
         }
         finally
         {
             _ = FileSyscalls.Close(dirFd);
+            ArrayPool<byte>.Shared.Return(records);
         }
 
-        listing = new FdListing(pid, records, length, count);
         return ListResult.Listed;
     }
 
-    /// <summary>Cuts a listing into chunks of at most <paramref name="maxEntries"/> entries.</summary>
-    public static void Split(FdListing listing, int maxEntries, List<FdChunk> into)
+    private static int[] ParseFds(ReadOnlySpan<byte> records, int count)
     {
-        var records = listing.Records.AsSpan(0, listing.Length);
-        var start = 0;
-        var entries = 0;
+        var fds = new int[count];
+        var n = 0;
         for (var offset = 0; offset < records.Length;)
         {
-            offset += RecordLength(records[offset..]);
-            if (++entries == maxEntries)
+            // struct linux_dirent64 { u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[]; }
+            var record = records[offset..];
+            offset += RecordLength(record);
+            var name = record[19..];
+            var end = name.IndexOf((byte)0);
+            if (name[0] != (byte)'.' && n < fds.Length && Utf8Parser.TryParse(end >= 0 ? name[..end] : name, out int fd, out _))
             {
-                into.Add(new FdChunk(listing, start, offset));
-                start = offset;
-                entries = 0;
+                fds[n++] = fd;
             }
         }
 
-        if (start < records.Length)
+        return n == fds.Length ? fds : fds[..n];
+    }
+
+    /// <summary>Cuts a listing into chunks of at most <paramref name="maxEntries"/> fds.</summary>
+    public static void Split(FdListing listing, int maxEntries, List<FdChunk> into)
+    {
+        for (var start = 0; start < listing.Fds.Length; start += maxEntries)
         {
-            into.Add(new FdChunk(listing, start, records.Length));
+            into.Add(new FdChunk(listing, start, Math.Min(start + maxEntries, listing.Fds.Length)));
         }
     }
 
@@ -114,30 +124,24 @@ internal static unsafe class ProcFdReader
         }
 
         byte* link = stackalloc byte[LinkBufferBytes];
+        byte* name = stackalloc byte[16];
+        var nameSpan = new Span<byte>(name, 16);
         try
         {
-            fixed (byte* records = chunk.Listing.Records)
+            var fds = chunk.Listing.Fds;
+            for (var i = chunk.Start; i < chunk.End; i++)
             {
-                for (var offset = chunk.Start; offset < chunk.End;)
-                {
-                    // struct linux_dirent64 { u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[]; }
-                    var entry = records + offset;
-                    offset += *(ushort*)(entry + 16);
-                    var name = entry + 19;
-                    if (name[0] == (byte)'.')
-                    {
-                        continue;
-                    }
+                _ = Utf8Formatter.TryFormat(fds[i], nameSpan, out var written);
+                name[written] = 0;
 
-                    // A failed readlink means the fd was closed after the listing: skip it.
-                    var n = FileSyscalls.ReadLinkAt(dirFd, name, link, LinkBufferBytes);
-                    if (n > 0 && TryParseSocketLink(new ReadOnlySpan<byte>(link, (int)n), out var inode))
+                // A failed readlink means the fd was closed after the listing: skip it.
+                var n = FileSyscalls.ReadLinkAt(dirFd, name, link, LinkBufferBytes);
+                if (n > 0 && TryParseSocketLink(new ReadOnlySpan<byte>(link, (int)n), out var inode))
+                {
+                    chunk.SocketFds++;
+                    if (wanted is null || wanted.Contains(inode))
                     {
-                        chunk.SocketFds++;
-                        if (wanted is null || wanted.Contains(inode))
-                        {
-                            chunk.Inodes.Add(inode);
-                        }
+                        chunk.Inodes.Add(inode);
                     }
                 }
             }

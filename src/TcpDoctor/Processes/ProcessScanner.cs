@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -44,12 +43,11 @@ public static class ProcessScanner
             throw new TcpDoctorException($"cannot open {procRoot}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
         }
 
-        var listings = Array.Empty<FdListing?>();
         try
         {
             // Phase 1, parallel by process: list each fd directory.
             var pids = ListPids(procFd);
-            listings = new FdListing?[pids.Count];
+            var listings = new FdListing?[pids.Count];
             var unreadable = 0;
             RunParallel(pids.Count, threads, i =>
             {
@@ -72,23 +70,31 @@ public static class ProcessScanner
                 }
             }
 
-            RunParallel(chunks.Count, threads, i => ProcFdReader.ReadLinks(procFd, chunks[i], socketInodes));
+            // Work in an order that interleaves processes: readlink on /proc/PID/fd takes the task's lock,
+            // so two threads on adjacent chunks of one process serialise (measured: a second thread gained
+            // nothing at 400k sockets over 41 processes until the order was interleaved).
+            var order = Interleave(chunks);
+            RunParallel(order.Length, threads, i => ProcFdReader.ReadLinks(procFd, chunks[order[i]], socketInodes));
 
             // Phase 3, in pid order: details of the processes that own a wanted socket, and the map.
             return Collect(procFd, chunks, scanned, unreadable);
         }
         finally
         {
-            foreach (var listing in listings)
-            {
-                if (listing is not null)
-                {
-                    ArrayPool<byte>.Shared.Return(listing.Records);
-                }
-            }
-
             _ = FileSyscalls.Close(procFd);
         }
+    }
+
+    /// <summary>Chunk indices ordered round-robin over processes: first chunks of every process, then second chunks, …</summary>
+    private static int[] Interleave(List<FdChunk> chunks)
+    {
+        var rank = new int[chunks.Count];
+        for (var i = 1; i < chunks.Count; i++)
+        {
+            rank[i] = chunks[i].Listing == chunks[i - 1].Listing ? rank[i - 1] + 1 : 0;
+        }
+
+        return [.. Enumerable.Range(0, chunks.Count).OrderBy(i => rank[i]).ThenBy(i => i)];
     }
 
     private static ProcessTable Collect(int procFd, List<FdChunk> chunks, int scanned, int unreadable)

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Net;
+using System.Runtime.InteropServices;
 
 namespace TcpDoctor.Sockets;
 
@@ -8,16 +9,24 @@ namespace TcpDoctor.Sockets;
 /// An IPv4 or IPv6 address kept inline (no heap object per socket). The value is the address read as
 /// a big-endian number: for IPv4 the 32-bit value sits in the low bits.
 /// </summary>
+// Packed to 17 bytes (24 unpacked): two addresses per socket, 400k sockets; x86-64 and arm64 read
+// unaligned ulongs at full speed.
+[StructLayout(LayoutKind.Sequential, Pack = 1)]
 public readonly struct NetAddress : IEquatable<NetAddress>, IComparable<NetAddress>, ISpanFormattable
 {
-    private readonly UInt128 _value;
+    // Two ulongs rather than a UInt128, which is 16-byte aligned and would pad every address to 32 bytes.
+    private readonly ulong _hi;
+    private readonly ulong _lo;
     private readonly bool _isV6;
 
     private NetAddress(UInt128 value, bool isV6)
     {
-        _value = value;
+        _hi = (ulong)(value >> 64);
+        _lo = (ulong)value;
         _isV6 = isV6;
     }
+
+    private UInt128 Value128 => new(_hi, _lo);
 
     public static NetAddress IPv4Any => default;
 
@@ -28,21 +37,21 @@ public readonly struct NetAddress : IEquatable<NetAddress>, IComparable<NetAddre
     public bool IsIPv4 => !_isV6;
 
     /// <summary>::ffff:a.b.c.d, what a dual-stack AF_INET6 socket shows for an IPv4 peer.</summary>
-    public bool IsV4Mapped => _isV6 && (_value >> 32) == 0xFFFF;
+    public bool IsV4Mapped => _isV6 && _hi == 0 && (_lo >> 32) == 0xFFFF;
 
-    public bool IsAny => _value == UInt128.Zero;
+    public bool IsAny => (_hi | _lo) == 0;
 
     public bool IsLoopback
     {
         get
         {
             var a = Unmapped;
-            return a._isV6 ? a._value == UInt128.One : (uint)a._value >> 24 == 127;
+            return a._isV6 ? a._hi == 0 && a._lo == 1 : (uint)a._lo >> 24 == 127;
         }
     }
 
     /// <summary>The IPv4 address inside a v4-mapped IPv6 address, or this address unchanged.</summary>
-    public NetAddress Unmapped => IsV4Mapped ? new NetAddress(_value & uint.MaxValue, false) : this;
+    public NetAddress Unmapped => IsV4Mapped ? new NetAddress(_lo & uint.MaxValue, false) : this;
 
     /// <summary>Builds an IPv4 address from its value as a number (first octet in the top byte).</summary>
     public static NetAddress FromIPv4(uint value) => new(value, false);
@@ -68,11 +77,12 @@ public readonly struct NetAddress : IEquatable<NetAddress>, IComparable<NetAddre
     {
         if (_isV6)
         {
-            BinaryPrimitives.WriteUInt128BigEndian(destination, _value);
+            BinaryPrimitives.WriteUInt64BigEndian(destination, _hi);
+            BinaryPrimitives.WriteUInt64BigEndian(destination[8..], _lo);
             return 16;
         }
 
-        BinaryPrimitives.WriteUInt32BigEndian(destination, (uint)_value);
+        BinaryPrimitives.WriteUInt32BigEndian(destination, (uint)_lo);
         return 4;
     }
 
@@ -116,14 +126,14 @@ public readonly struct NetAddress : IEquatable<NetAddress>, IComparable<NetAddre
             return UInt128.Zero;
         }
 
-        return bits >= width ? _value : _value >> (width - bits);
+        return bits >= width ? Value128 : Value128 >> (width - bits);
     }
 
     public bool TryFormat(Span<char> destination, out int charsWritten, ReadOnlySpan<char> format = default, IFormatProvider? provider = null)
     {
         if (!_isV6)
         {
-            var v = (uint)_value;
+            var v = (uint)_lo;
             charsWritten = 0;
             for (var i = 3; i >= 0; i--)
             {
@@ -160,13 +170,13 @@ public readonly struct NetAddress : IEquatable<NetAddress>, IComparable<NetAddre
 
     public string ToString(string? format, IFormatProvider? formatProvider) => ToString();
 
-    public bool Equals(NetAddress other) => _value == other._value && _isV6 == other._isV6;
+    public bool Equals(NetAddress other) => _lo == other._lo && _hi == other._hi && _isV6 == other._isV6;
 
     public override bool Equals(object? obj) => obj is NetAddress other && Equals(other);
 
-    public override int GetHashCode() => HashCode.Combine(_value, _isV6);
+    public override int GetHashCode() => (_lo ^ (_hi * 31) ^ (_isV6 ? 0x5bd1e995UL : 0)).GetHashCode();
 
-    public int CompareTo(NetAddress other) => _isV6 != other._isV6 ? _isV6.CompareTo(other._isV6) : _value.CompareTo(other._value);
+    public int CompareTo(NetAddress other) => _isV6 != other._isV6 ? _isV6.CompareTo(other._isV6) : Value128.CompareTo(other.Value128);
 
     public static bool operator ==(NetAddress left, NetAddress right) => left.Equals(right);
 

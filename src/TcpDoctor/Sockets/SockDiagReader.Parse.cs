@@ -101,7 +101,7 @@ public sealed partial class SockDiagReader
     /// </summary>
     internal static TcpInfo ParseTcpInfo(ReadOnlySpan<byte> s) => new()
     {
-        Length = s.Length,
+        Length = (ushort)Math.Min(s.Length, ushort.MaxValue),
         Retransmits = U8(s, tcp_info.tcpi_retransmits),
         Probes = U8(s, tcp_info.tcpi_probes),
         Backoff = U8(s, tcp_info.tcpi_backoff),
@@ -109,22 +109,14 @@ public sealed partial class SockDiagReader
         RtoUs = U32(s, tcp_info.tcpi_rto),
         SndMss = U32(s, tcp_info.tcpi_snd_mss),
         Unacked = U32(s, tcp_info.tcpi_unacked),
-        Lost = U32(s, tcp_info.tcpi_lost),
         Retrans = U32(s, tcp_info.tcpi_retrans),
         LastDataSentMs = U32(s, tcp_info.tcpi_last_data_sent),
         LastDataRecvMs = U32(s, tcp_info.tcpi_last_data_recv),
         LastAckRecvMs = U32(s, tcp_info.tcpi_last_ack_recv),
         RttUs = U32(s, tcp_info.tcpi_rtt),
-        RttVarUs = U32(s, tcp_info.tcpi_rttvar),
-        SndCwnd = U32(s, tcp_info.tcpi_snd_cwnd),
         TotalRetrans = U32(s, tcp_info.tcpi_total_retrans),
         BytesAcked = U64(s, tcp_info.tcpi_bytes_acked),
         BytesReceived = U64(s, tcp_info.tcpi_bytes_received),
-        SegsOut = U32(s, tcp_info.tcpi_segs_out),
-        SegsIn = U32(s, tcp_info.tcpi_segs_in),
-        NotSentBytes = U32(s, tcp_info.tcpi_notsent_bytes),
-        MinRttUs = U32(s, tcp_info.tcpi_min_rtt),
-        BytesSent = U64(s, tcp_info.tcpi_bytes_sent),
         TotalRto = U16(s, tcp_info.tcpi_total_rto),
         TotalRtoTimeMs = U32(s, tcp_info.tcpi_total_rto_time),
     };

@@ -1,14 +1,14 @@
 namespace TcpDoctor.Sockets;
 
 /// <summary>
-/// The fields of the kernel's <c>struct tcp_info</c> that tcpdoctor keeps. Only full sockets have it
+/// The fields of the kernel's <c>struct tcp_info</c> that tcpdoctor uses (kept small: one per socket, 400k sockets). Only full sockets have it
 /// (never TIME_WAIT or request sockets). <see cref="Length"/> is how many bytes the kernel sent:
 /// fields beyond it are unknown, not zero (older kernels send a shorter struct).
 /// </summary>
 public readonly record struct TcpInfo
 {
     /// <summary>Bytes of tcp_info the kernel reported (104…280); 0 = no tcp_info.</summary>
-    public int Length { get; init; }
+    public ushort Length { get; init; }
 
     /// <summary>Consecutive RTO retransmits of the head segment (<c>tcpi_retransmits</c>).</summary>
     public byte Retransmits { get; init; }
@@ -29,8 +29,6 @@ public readonly record struct TcpInfo
     /// <summary>Segments in flight; for LISTEN the accept-queue length.</summary>
     public uint Unacked { get; init; }
 
-    public uint Lost { get; init; }
-
     public uint Retrans { get; init; }
 
     /// <summary>Milliseconds since data was last sent.</summary>
@@ -44,10 +42,6 @@ public readonly record struct TcpInfo
 
     public uint RttUs { get; init; }
 
-    public uint RttVarUs { get; init; }
-
-    public uint SndCwnd { get; init; }
-
     public uint TotalRetrans { get; init; }
 
     /// <summary>Bytes acknowledged by the peer (4.1+; includes one for the SYN).</summary>
@@ -55,18 +49,6 @@ public readonly record struct TcpInfo
 
     /// <summary>Bytes received (4.1+).</summary>
     public ulong BytesReceived { get; init; }
-
-    public uint SegsOut { get; init; }
-
-    public uint SegsIn { get; init; }
-
-    /// <summary>Bytes queued but not yet sent (4.6+).</summary>
-    public uint NotSentBytes { get; init; }
-
-    public uint MinRttUs { get; init; }
-
-    /// <summary>Bytes sent including retransmits (4.19+).</summary>
-    public ulong BytesSent { get; init; }
 
     /// <summary>RTO timeouts including SYN/SYN-ACK (6.7+).</summary>
     public ushort TotalRto { get; init; }

@@ -61,9 +61,6 @@ public sealed class TcpSocket
     /// <summary>The owning process's pid, 0 when not attributed. Set once by the snapshot reader.</summary>
     public int Pid { get; set; }
 
-    /// <summary>How many processes hold this socket (forked workers share listeners); 0 when not attributed.</summary>
-    public int OwnerCount { get; set; }
-
     public bool IsListener => State == TcpState.Listen;
 
     /// <summary>True for sockets with no owning file: orphans being finished by the kernel, minisocks, request socks.</summary>

@@ -170,7 +170,6 @@ internal sealed class SnapshotBuilder
         if (socket.Pid != 0)
         {
             _owners[socket.Inode] = socket.Pid;
-            socket.OwnerCount = 1;
             if (!_processes.ContainsKey(socket.Pid))
             {
                 throw new InvalidOperationException($"declare process {socket.Pid} before its sockets");
