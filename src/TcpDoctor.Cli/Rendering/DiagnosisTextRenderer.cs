@@ -68,7 +68,7 @@ internal static class DiagnosisTextRenderer
                 var i = 1;
                 foreach (var remedy in f.Remedies)
                 {
-                    var lines = Wrap.Lines(remedy, width, "              ").ToList();
+                    var lines = Wrap.Lines(remedy, width, "             ").ToList();
                     if (lines.Count > 0)
                     {
                         lines[0] = $"         {i,2}. " + lines[0].TrimStart();

@@ -115,7 +115,7 @@ internal sealed class FdExhaustionDetector : IDetector
             Evidence = evidence,
             Remedies =
             [
-                $"Find what the descriptors are (`ls -l /proc/{worst.Pid}/fd`, `tcpdoctor list --pid {worst.Pid}`). If they are leaked connections (CLOSE_WAIT, idle ESTABLISHED), fix the leak: a higher limit only delays the failure.",
+                $"Find what the descriptors are (`ls -l /proc/{worst.Pid}/fd`, `tcpdoctor list --process {worst.Pid}`). If they are leaked connections (CLOSE_WAIT, idle ESTABLISHED), fix the leak: a higher limit only delays the failure.",
                 $"If the load is legitimate, raise the limit: LimitNOFILE= in the systemd unit, or `ulimit -n` before the service starts (now {Say.N(limit)}). Trade-off: a leak takes longer to show and uses more memory before it does.",
                 $"Stopgap: restart {command} to release everything it holds.",
             ],

@@ -111,7 +111,7 @@ internal sealed class HungRequestsDetector : IDetector
                 $"Free the stuck callers now: `tcpdoctor reap --finding hung-requests` (dry-run first) destroys these connections; each waiting call fails at once with ECONNABORTED. Trade-off: those requests fail.",
                 "SO_KEEPALIVE and TCP_USER_TIMEOUT do not help here: the server is alive and acknowledges; only an application timeout ends a request nobody answers.",
             ],
-            Confirm = $"After the fix, `tcpdoctor list --state established --remote {Say.Addr(remote)} --idle {Say.Setting(t.HungAfter)}` (or `ss -tnpo dst {Say.Addr(remote)} dport = :{port}`) shows no connection older than the timeout.",
+            Confirm = $"After the fix, `tcpdoctor list --state established --remote {Say.Addr(remote)} --idle-over {Say.Setting(t.HungAfter)}` (or `ss -tnpo dst {Say.Addr(remote)} dport = :{port}`) shows no connection older than the timeout.",
             Magnitude = sockets.Count,
             Sockets = sockets,
         };

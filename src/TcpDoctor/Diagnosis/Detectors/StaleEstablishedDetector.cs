@@ -94,7 +94,7 @@ internal sealed class StaleEstablishedDetector : IDetector
                 $"Give {name} an idle timeout (when in doubt, time out): close connections idle longer than it needs. Trade-off: a reconnect when one is needed again.",
                 "Reap the dead ones now: `tcpdoctor reap --finding stale-established` (dry-run first); a live peer simply reconnects.",
             ],
-            Confirm = $"`ss -tno state established dst {Say.Addr(remote)}` shows timer:(keepalive,…) on them, or `tcpdoctor list --remote {Say.Addr(remote)} --idle {Say.Setting(t.StaleAfter)}` comes back empty.",
+            Confirm = $"`ss -tno state established dst {Say.Addr(remote)}` shows timer:(keepalive,…) on them, or `tcpdoctor list --remote {Say.Addr(remote)} --idle-over {Say.Setting(t.StaleAfter)}` comes back empty.",
             Magnitude = sockets.Count,
             Sockets = sockets,
         };
