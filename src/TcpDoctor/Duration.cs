@@ -5,6 +5,9 @@ namespace TcpDoctor;
 /// <summary>Durations as the command line writes them: <c>500ms</c>, <c>3s</c>, <c>10m</c>, <c>2h</c>, <c>1d</c>, <c>1h30m</c>, <c>0</c>.</summary>
 public static class Duration
 {
+    /// <summary>The longest duration accepted: what Task.Delay can wait (about 49.7 days).</summary>
+    public const double MaxMilliseconds = uint.MaxValue - 1;
+
     public static bool TryParse(ReadOnlySpan<char> text, out TimeSpan value)
     {
         value = TimeSpan.Zero;
@@ -58,12 +61,18 @@ public static class Duration
             text = text[j..];
         }
 
+        // Task.Delay and timers take at most uint.MaxValue-1 ms (~49.7 days); longer is never meant.
+        if (!double.IsFinite(totalMs) || totalMs > MaxMilliseconds)
+        {
+            return false;
+        }
+
         value = TimeSpan.FromMilliseconds(totalMs);
         return true;
     }
 
     public static TimeSpan Parse(string text) =>
-        TryParse(text, out var v) ? v : throw new TcpDoctorException($"'{text}' is not a duration: write it like 500ms, 3s, 10m, 2h or 1h30m.");
+        TryParse(text, out var v) ? v : throw new TcpDoctorException($"'{text}' is not a duration: write it like 500ms, 3s, 10m, 2h or 1h30m (at most 49d).");
 
     /// <summary>Short human form: 450ms, 12s, 4m05s, 2h10m, 3d4h.</summary>
     public static string Format(TimeSpan t)

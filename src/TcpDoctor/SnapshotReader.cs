@@ -43,19 +43,31 @@ public static class SnapshotReader
         {
             if (opened.V4 is { } v4 && opened.V6 is { } v6)
             {
-                source = SocketSource.SockDiag;
-                var v6Sockets = new List<TcpSocket>();
-                var v6Task = Task.Run(() => Timed(timings, "dump-ipv6", () => v6.Dump(AfInet6, options.TcpInfo, v6Sockets)));
-                sockets = new List<TcpSocket>(1024);
-                Timed(timings, "dump-ipv4", () => v4.Dump(AfInet, options.TcpInfo, sockets));
-                v6Task.GetAwaiter().GetResult();
-                sockets.AddRange(v6Sockets);
+                try
+                {
+                    sockets = DumpBoth(v4, v6, options.TcpInfo, timings);
+                    source = SocketSource.SockDiag;
+                }
+                catch (TcpDoctorException e)
+                {
+                    // The socket opened but the dump failed (inet_diag/tcp_diag module missing, an LSM
+                    // refusing nlmsg_read): the text tables still work.
+                    notices.Add($"the netlink sock_diag dump failed ({e.Message}); read /proc/net/tcp instead: no tcp_info, no listen backlog, no cookies.");
+                    sockets = NetworkNamespace.Run(options.NetworkNamespace, () => ReadProcNet(options));
+                    source = SocketSource.ProcNet;
+                }
             }
             else
             {
                 source = SocketSource.ProcNet;
                 sockets = opened.ProcNetSockets ?? [];
             }
+        }
+        catch
+        {
+            // The /proc/*/fd scan finishes on its own; observe its outcome so it cannot surface later.
+            scan?.ContinueWith(t => t.Exception, TaskScheduler.Default);
+            throw;
         }
         finally
         {
@@ -92,6 +104,35 @@ public static class SnapshotReader
         };
     }
 
+    /// <summary>Both families at once: AF_INET6 also holds dual-stack sockets carrying IPv4.</summary>
+    private static List<TcpSocket> DumpBoth(SockDiagReader v4, SockDiagReader v6, bool tcpInfo, Dictionary<string, TimeSpan> timings)
+    {
+        var v6Sockets = new List<TcpSocket>();
+        var v6Task = Task.Run(() => Timed(timings, "dump-ipv6", () => v6.Dump(AfInet6, tcpInfo, v6Sockets)));
+        var sockets = new List<TcpSocket>(1024);
+        try
+        {
+            Timed(timings, "dump-ipv4", () => v4.Dump(AfInet, tcpInfo, sockets));
+        }
+        catch
+        {
+            // Never dispose the IPv6 reader under a dump still running on it; the IPv4 error is the one to report.
+            try
+            {
+                v6Task.Wait();
+            }
+            catch (AggregateException)
+            {
+            }
+
+            throw;
+        }
+
+        v6Task.GetAwaiter().GetResult();
+        sockets.AddRange(v6Sockets);
+        return sockets;
+    }
+
     /// <summary>Sets <see cref="TcpSocket.Pid"/> from the process map.</summary>
     public static void Attribute(List<TcpSocket> sockets, ProcessTable processes)
     {
@@ -108,7 +149,7 @@ public static class SnapshotReader
 
     private static Opened OpenInNamespace(SnapshotOptions options)
     {
-        var netDir = options.NetworkNamespace is null ? Path.Combine(options.ProcRoot, "net") : Path.Combine(options.ProcRoot, "thread-self", "net");
+        var netDir = NetDir(options);
         var sysDir = Path.Combine(options.ProcRoot, "sys");
         var opened = new Opened
         {
@@ -134,12 +175,23 @@ public static class SnapshotReader
         }
 
         // The /proc text tables must be read on this thread: after setns only /proc/thread-self/net shows the namespace.
-        var list = new List<TcpSocket>(1024);
-        ProcNetTcpParser.ReadFile(Path.Combine(netDir, "tcp"), AfInet, list);
-        ProcNetTcpParser.ReadFile(Path.Combine(netDir, "tcp6"), AfInet6, list);
+        var list = ReadProcNet(options);
         opened.ProcNetSockets = list;
         return opened;
     }
+
+    /// <summary>/proc/net/tcp and tcp6 of the calling thread's namespace (call it on the namespace's thread).</summary>
+    private static List<TcpSocket> ReadProcNet(SnapshotOptions options)
+    {
+        var netDir = NetDir(options);
+        var list = new List<TcpSocket>(1024);
+        ProcNetTcpParser.ReadFile(Path.Combine(netDir, "tcp"), AfInet, list);
+        ProcNetTcpParser.ReadFile(Path.Combine(netDir, "tcp6"), AfInet6, list);
+        return list;
+    }
+
+    private static string NetDir(SnapshotOptions options) =>
+        options.NetworkNamespace is null ? Path.Combine(options.ProcRoot, "net") : Path.Combine(options.ProcRoot, "thread-self", "net");
 
     private static T Timed<T>(Dictionary<string, TimeSpan> timings, string name, Func<T> action)
     {

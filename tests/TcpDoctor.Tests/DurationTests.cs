@@ -22,6 +22,8 @@ public sealed class DurationTests
     [InlineData("5 minutes")]
     [InlineData("ms")]
     [InlineData("-3s")]
+    [InlineData("99999999999d")]
+    [InlineData("50d")]
     public void Rejects_what_is_not_a_duration(string text) => Assert.False(Duration.TryParse(text, out _));
 
     [Fact]

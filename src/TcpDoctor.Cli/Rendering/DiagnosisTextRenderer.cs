@@ -108,6 +108,9 @@ internal static class DiagnosisTextRenderer
         }
     }
 
+    /// <summary>[2001:db8::5]:5432, not 2001:db8::5:5432.</summary>
+    private static string Bracket(string address) => address.Contains(':', StringComparison.Ordinal) ? $"[{address}]" : address;
+
     private static string SubjectLine(FindingSubject s)
     {
         var parts = new List<string>();
@@ -118,7 +121,7 @@ internal static class DiagnosisTextRenderer
 
         if (s.LocalPort is { } lp)
         {
-            parts.Add($"local {s.LocalAddress ?? "*"}:{lp.ToString(CultureInfo.InvariantCulture)}");
+            parts.Add($"local {Bracket(s.LocalAddress ?? "*")}:{lp.ToString(CultureInfo.InvariantCulture)}");
         }
         else if (s.LocalAddress is { } la)
         {
@@ -127,7 +130,7 @@ internal static class DiagnosisTextRenderer
 
         if (s.RemoteAddress is { } ra)
         {
-            parts.Add(s.RemotePort is { } rp ? $"peer {ra}:{rp.ToString(CultureInfo.InvariantCulture)}" : $"peer {ra}");
+            parts.Add(s.RemotePort is { } rp ? $"peer {Bracket(ra)}:{rp.ToString(CultureInfo.InvariantCulture)}" : $"peer {ra}");
         }
 
         if (s.State is { } st)

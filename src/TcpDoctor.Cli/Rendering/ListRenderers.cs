@@ -26,6 +26,7 @@ internal static class ListRenderers
         j.WriteEndArray();
         j.Flush();
         stream.WriteByte((byte)'\n');
+        WriteNotices(snapshot);
     }
 
     public static void Text(Output o, Snapshot snapshot, IEnumerable<TcpSocket> rows)
@@ -59,6 +60,12 @@ internal static class ListRenderers
             w.WriteLine(o.Dim("(no socket matches)"));
         }
 
+        WriteNotices(snapshot);
+    }
+
+    /// <summary>What the table could not show (no root, /proc source) goes to stderr, so JSON on stdout stays an array.</summary>
+    private static void WriteNotices(Snapshot snapshot)
+    {
         foreach (var notice in snapshot.Notices)
         {
             Console.Error.WriteLine($"note: {notice}");

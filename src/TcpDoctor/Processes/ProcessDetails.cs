@@ -15,12 +15,13 @@ internal static unsafe class ProcessDetails
     {
         var buffer = new byte[BufferBytes];
         var length = ReadFile(procFd, pid, "/comm"u8, buffer);
-        if (length < 0)
+        if (length <= 0)
         {
+            // Gone (open failed), or exiting (read failed with ESRCH after the open).
             return null;
         }
 
-        var command = Encoding.UTF8.GetString(buffer.AsSpan(0, length).TrimEnd((byte)'\n'));
+        var command = SafeCommand(buffer.AsSpan(0, length).TrimEnd((byte)'\n'));
 
         uint uid = 0;
         length = ReadFile(procFd, pid, "/status"u8, buffer);
@@ -41,6 +42,25 @@ internal static unsafe class ProcessDetails
             FdSoftLimit = softLimit,
             SocketFds = socketFds,
         };
+    }
+
+    /// <summary>
+    /// The command name with control characters replaced: any process can name itself (PR_SET_NAME) and
+    /// its name is printed to the operator's terminal, so escape sequences must not pass.
+    /// </summary>
+    public static string SafeCommand(ReadOnlySpan<byte> comm)
+    {
+        var text = Encoding.UTF8.GetString(comm);
+        return text.Any(c => c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0))
+            ? string.Create(text.Length, text, (span, t) =>
+            {
+                for (var i = 0; i < t.Length; i++)
+                {
+                    var c = t[i];
+                    span[i] = c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0) ? '?' : c;
+                }
+            })
+            : text;
     }
 
     /// <summary>The real uid: the first number of the "Uid:" line (real, effective, saved, filesystem).</summary>

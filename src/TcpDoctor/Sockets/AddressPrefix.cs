@@ -12,6 +12,11 @@ public readonly record struct AddressPrefix(NetAddress Address, int Length)
     {
         var a = candidate.Unmapped;
         var p = Address.Unmapped;
+        if (p.IsIPv6 && Length == 0)
+        {
+            return true; // ::/0 is every address, IPv4 carried by dual-stack sockets included
+        }
+
         if (a.IsIPv6 != p.IsIPv6)
         {
             return false;
@@ -32,11 +37,18 @@ public readonly record struct AddressPrefix(NetAddress Address, int Length)
             return false;
         }
 
-        var width = address.Unmapped.IsIPv6 ? 128 : 32;
+        var width = address.IsIPv6 ? 128 : 32;
         var length = width;
         if (slash >= 0 && (!int.TryParse(text[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out length) || length > width))
         {
             return false;
+        }
+
+        // ::ffff:10.0.0.0/104 is the IPv4 prefix 10.0.0.0/8 (matched against unmapped addresses).
+        if (address.IsV4Mapped && length >= 96)
+        {
+            address = address.Unmapped;
+            length -= 96;
         }
 
         prefix = new AddressPrefix(address, length);

@@ -44,4 +44,11 @@ public sealed class ProcessDetailsTests
         Assert.Equal(ok, ProcFdReader.TryParseSocketLink(Encoding.ASCII.GetBytes(target), out var parsed));
         Assert.Equal(inode, parsed);
     }
+
+    [Theory]
+    [InlineData("apache2", "apache2")]
+    [InlineData("\u001b[2J\u001b]0;x\u0007", "?[2J?]0;x?")]
+    [InlineData("tab\tname\u007f", "tab?name?")]
+    public void Command_names_cannot_carry_terminal_escapes(string comm, string shown) =>
+        Assert.Equal(shown, ProcessDetails.SafeCommand(System.Text.Encoding.UTF8.GetBytes(comm)));
 }

@@ -59,6 +59,11 @@ public sealed class NetAddressTests
     [InlineData("2001:db8::/32", "2001:db9::1", false)]
     [InlineData("0.0.0.0/0", "1.2.3.4", true)]
     [InlineData("10.0.0.0/8", "2001:db8::1", false)]
+    [InlineData("::ffff:10.0.0.0/104", "10.9.9.9", true)]
+    [InlineData("::ffff:10.0.0.0/104", "::ffff:10.9.9.9", true)]
+    [InlineData("::ffff:10.0.0.0/104", "11.0.0.1", false)]
+    [InlineData("::/0", "10.1.1.1", true)]
+    [InlineData("::/0", "2001:db8::1", true)]
     public void Prefix_matches_addresses_and_v4_mapped_peers(string prefix, string address, bool expected)
     {
         Assert.True(AddressPrefix.TryParse(prefix, out var p));
