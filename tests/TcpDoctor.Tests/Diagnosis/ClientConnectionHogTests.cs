@@ -74,4 +74,15 @@ public sealed class ClientConnectionHogTests
         Assert.Equal(100, f.Number("idleOverStaleAfter"));
         Assert.Equal(3, f.Number("closeWait"));
     }
+
+    [Theory]
+    [InlineData(15, "15m")]
+    [InlineData(40, "40m")]
+    public void The_reap_remedy_selects_only_the_clients_idle_connections(int staleMinutes, string setting)
+    {
+        var t = Thresholds.Default with { StaleAfter = TimeSpan.FromMinutes(staleMinutes) };
+        var f = Assert.Single(Client(FiveLightClients(Ftp()), "203.0.113.7", 100, idle: 3600).Run(Detector, t));
+        var reap = Assert.Single(f.Remedies, r => r.Contains("tcpdoctor reap", StringComparison.Ordinal));
+        Assert.Contains($"`tcpdoctor reap --finding client-connection-hog --idle-over {setting} --remote 203.0.113.7`", reap);
+    }
 }

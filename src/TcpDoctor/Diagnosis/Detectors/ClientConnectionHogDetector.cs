@@ -167,7 +167,9 @@ internal sealed class ClientConnectionHogDetector : IDetector
                 $"Cap connections per client at the server (the service's own per-IP limit, nginx limit_conn, or `iptables -A INPUT -p tcp --syn --dport {port} -m connlimit --connlimit-above N -j REJECT`). Trade-off: a legitimately busy client (a proxy, a NAT gateway) gets refused.",
                 $"Fix the client at {addr}: a pool that never closes, or a reconnect loop; ask its owner.",
                 "Give the service an idle timeout and turn keepalive on, so abandoned sessions end by themselves.",
-                "Reap its idle connections now: `tcpdoctor reap --finding client-connection-hog` (dry-run first).",
+                // The finding's sockets are all of the client's connections, active ones too: the command
+                // narrows them to this client's idle ones.
+                $"Reap its connections idle both ways for over {Say.Setting(t.StaleAfter)} now, sparing the active ones: `tcpdoctor reap --finding client-connection-hog --idle-over {Say.Setting(t.StaleAfter)} --remote {addr}` (dry-run first). Trade-off: an idle session its user still wants is cut and must reconnect.",
             ],
             Confirm = $"`ss -tn state established sport = :{port} dst {addr} | wc -l` stays low.",
             Magnitude = sockets.Count,
