@@ -25,7 +25,8 @@ public sealed class ClientConnectionHogTests
     [InlineData(50, true)]
     public void Fifty_connections_and_ten_times_the_median_make_a_hog(int n, bool expected)
     {
-        var findings = Client(FiveLightClients(Ftp()), "203.0.113.7", n).Run(Detector);
+        // Stale sessions (idle an hour, no keepalive), so the hog is a warning.
+        var findings = Client(FiveLightClients(Ftp()), "203.0.113.7", n, idle: 3600).Run(Detector);
         Assert.Equal(expected, findings.Count == 1);
         if (expected)
         {
@@ -70,9 +71,63 @@ public sealed class ClientConnectionHogTests
         var b = Client(FiveLightClients(Ftp()), "203.0.113.7", 100, idle: 3600)
             .Many(3, (b, i) => b.Sock(TcpState.CloseWait, "10.0.0.1:21", $"203.0.113.7:{50000 + i}", pid: 21));
         var f = Assert.Single(b.Run(Detector));
+        Assert.Equal(Severity.Warning, f.Severity);
         Assert.Equal(103, f.Number("connections"));
         Assert.Equal(100, f.Number("idleOverStaleAfter"));
         Assert.Equal(3, f.Number("closeWait"));
+    }
+
+    private static SnapshotBuilder Postgres() => new SnapshotBuilder().Process(5432, "postgres").Listen("0.0.0.0:5432", pid: 5432);
+
+    private static SnapshotBuilder Db(SnapshotBuilder b, string address, int n, double idle = 2, bool keepalive = false, int firstPort = 40000) =>
+        b.Many(n, (b, i) => b.Established("10.0.0.5:5432", $"{address}:{firstPort + i}", pid: 5432, sentAgo: idle, recvAgo: idle, keepalive: keepalive));
+
+    private static SnapshotBuilder AppPoolAndThreeAdmins(double poolIdle = 2, bool keepalive = false) =>
+        Db(Db(Db(Db(Postgres(), "10.0.1.20", 100, poolIdle, keepalive), "10.0.1.31", 1), "10.0.1.32", 1), "10.0.1.33", 1);
+
+    [Fact]
+    public void An_active_pool_holding_most_connections_is_info_not_a_warning()
+    {
+        var f = Assert.Single(AppPoolAndThreeAdmins().Run(Detector));
+        Assert.Equal(Severity.Info, f.Severity);
+        Assert.Equal("10.0.1.20", f.Subject.RemoteAddress);
+        Assert.Contains("looks active", f.Summary);
+        Assert.Equal(0, f.Number("unhealthy"));
+    }
+
+    [Fact]
+    public void An_idle_pool_with_keepalive_on_is_still_info()
+    {
+        // Idle longer than --stale-after, but keepalive would notice a vanished peer.
+        var f = Assert.Single(AppPoolAndThreeAdmins(poolIdle: 3600, keepalive: true).Run(Detector));
+        Assert.Equal(Severity.Info, f.Severity);
+        Assert.Equal(100, f.Number("idleOverStaleAfter"));
+    }
+
+    [Theory]
+    [InlineData(TcpState.CloseWait)]
+    [InlineData(TcpState.SynRecv)]
+    public void A_pool_with_connections_in_close_wait_or_the_handshake_is_a_warning(TcpState state)
+    {
+        var b = AppPoolAndThreeAdmins().Sock(state, "10.0.0.5:5432", "10.0.1.20:50000", pid: state == TcpState.CloseWait ? 5432 : 0);
+        var f = Assert.Single(b.Run(Detector));
+        Assert.Equal(Severity.Warning, f.Severity);
+        Assert.Equal(1, f.Number("unhealthy"));
+    }
+
+    [Fact]
+    public void A_pool_with_stale_connections_is_a_warning()
+    {
+        var f = Assert.Single(Db(AppPoolAndThreeAdmins(), "10.0.1.20", 1, idle: 3600, firstPort: 50000).Run(Detector));
+        Assert.Equal(Severity.Warning, f.Severity);
+        Assert.Equal(1, f.Number("unhealthy"));
+    }
+
+    [Fact]
+    public void An_active_client_over_max_per_client_is_a_warning()
+    {
+        var f = Assert.Single(AppPoolAndThreeAdmins().Run(Detector, Thresholds.Default with { MaxPerClient = 80 }));
+        Assert.Equal(Severity.Warning, f.Severity);
     }
 
     [Theory]

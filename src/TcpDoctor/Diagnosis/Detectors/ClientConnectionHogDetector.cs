@@ -5,7 +5,9 @@ namespace TcpDoctor.Diagnosis.Detectors;
 /// <summary>
 /// One client holding most of a service's connections: per listening port, connections per remote
 /// address, against the median client (a lone proxy in front of a service is its own median and never
-/// counts) or against an explicit per-client cap.
+/// counts) or against an explicit per-client cap. A warning only when some of the client's connections
+/// look unhealthy (stale without keepalive, CLOSE_WAIT, stuck in the handshake) or it exceeds the cap;
+/// an active pool or proxy holding most connections is healthy and only an info.
 /// </summary>
 internal sealed class ClientConnectionHogDetector : IDetector
 {
@@ -100,13 +102,16 @@ internal sealed class ClientConnectionHogDetector : IDetector
         var closeWait = sockets.Count(s => s.State == TcpState.CloseWait);
         var synRecv = sockets.Count(s => s.State == TcpState.SynRecv);
         var idle = sockets.Count(s => s.Info.IsPresent && s.Info.IdleMs >= t.StaleAfter.TotalMilliseconds);
+        var stale = sockets.Count(s => RequestRules.IsStale(context, s));
+        var unhealthy = stale + closeWait + synRecv;
+        var severity = unhealthy > 0 || overCap ? Severity.Warning : Severity.Info;
         var share = (double)sockets.Count / total;
         var addr = Say.Addr(client);
 
         var detail = new List<string>();
         if (idle > 0)
         {
-            detail.Add($"{Say.N(idle)} idle for over {Say.Setting(t.StaleAfter)}");
+            detail.Add($"{Say.N(idle)} idle for over {Say.Setting(t.StaleAfter)} ({Say.N(stale)} without keepalive)");
         }
 
         if (closeWait > 0)
@@ -123,8 +128,11 @@ internal sealed class ClientConnectionHogDetector : IDetector
             $"{addr} holds {Say.N(sockets.Count)} connections to port {port}{service}, {Say.Pct(share)} of all {Say.N(total)}; " +
             (overCap ? $"the cap is {Say.N(t.MaxPerClient!.Value)} per client. " : $"the median client holds {Say.N(median)} ({Say.N(clients)} clients). ") +
             (detail.Count > 0 ? $"Of its connections: {string.Join(", ", detail)}. " : "") +
-            "One client holding most of a service's connections usually means a leak on its side (it opens and never closes), a retry storm, or stale half-open sessions; each counts against the server's connection, process or per-account limits. " +
-            $"If {addr} is a proxy, load balancer or NAT gateway in front of this service, this is expected: set --max-per-client for it.";
+            (severity == Severity.Warning
+                ? "One client holding most of a service's connections usually means a leak on its side (it opens and never closes), a retry storm, or stale half-open sessions; each counts against the server's connection, process or per-account limits. " +
+                  $"If {addr} is a proxy, load balancer or NAT gateway in front of this service, this is expected: set --max-per-client for it."
+                : $"One client holds most connections, but it looks active — a pool or a proxy: none of its connections is idle for over {Say.Setting(t.StaleAfter)} without keepalive, in CLOSE_WAIT or stuck in the handshake. " +
+                  "That is healthy by itself; it matters only if it crowds other clients out of the server's connection, process or per-account limits (set --max-per-client to be warned above a cap).");
 
         string? outlook = null;
         if (context.Previous is not null && context.SampleSeconds is { } dt)
@@ -146,6 +154,8 @@ internal sealed class ClientConnectionHogDetector : IDetector
             Figure.Of("closeWait", closeWait),
             Figure.Of("synRecv", synRecv),
             Figure.Of("idleOverStaleAfter", idle),
+            Figure.Of("staleWithoutKeepalive", stale),
+            Figure.Of("unhealthy", unhealthy),
         };
         if (t.MaxPerClient is { } cap)
         {
@@ -156,7 +166,7 @@ internal sealed class ClientConnectionHogDetector : IDetector
         return new Finding
         {
             Id = Catalog.ClientConnectionHog,
-            Severity = Severity.Warning,
+            Severity = severity,
             Title = $"{addr} holds {Say.N(sockets.Count)} of {Say.N(total)} connections to port {port}{service}",
             Subject = owners.Apply(new FindingSubject { LocalPort = port, RemoteAddress = addr }),
             Summary = summary,
