@@ -8,8 +8,8 @@ public sealed class ConntrackTableFullTests
 {
     private static readonly ConntrackTableFullDetector Detector = new();
 
-    private static SnapshotBuilder Table(long count, long max = 262_144, long drop = 0) =>
-        new() { Conntrack = new ConntrackState { Count = count, Max = max, Drop = drop, EarlyDrop = 0, InsertFailed = 0 } };
+    private static SnapshotBuilder Table(long count, long max = 262_144, long drop = 0, long earlyDrop = 0, long insertFailed = 0) =>
+        new() { Conntrack = new ConntrackState { Count = count, Max = max, Drop = drop, EarlyDrop = earlyDrop, InsertFailed = insertFailed } };
 
     [Fact]
     public void No_conntrack_no_finding() => Assert.Empty(new SnapshotBuilder().Run(Detector));
@@ -48,5 +48,37 @@ public sealed class ConntrackTableFullTests
         var before = Table(8000, max: 10_000).Build();
         var f = Assert.Single(Table(8100, max: 10_000).At(1).Run(Detector, previous: before));
         Assert.Equal(19, f.TimeToFull!.Value.TotalSeconds, 3);
+    }
+
+    [Fact]
+    public void Early_drops_during_the_sample_are_critical_at_any_level()
+    {
+        var before = Table(5000, max: 10_000, earlyDrop: 3).Build();
+        var f = Assert.Single(Table(5000, max: 10_000, earlyDrop: 9).At(1).Run(Detector, previous: before));
+        Assert.Equal(Severity.Critical, f.Severity);
+        Assert.Contains("6 packets dropped", f.Title);
+    }
+
+    [Fact]
+    public void Insert_failures_in_a_half_empty_table_are_a_clash_race_warning_not_a_full_table()
+    {
+        // Parallel A/AAAA lookups from one UDP socket in a container: the second entry loses the race.
+        var before = Table(5000, max: 10_000, insertFailed: 40).Build();
+        var f = Assert.Single(Table(5000, max: 10_000, insertFailed: 52).At(1).Run(Detector, previous: before));
+        Assert.Equal(Severity.Warning, f.Severity);
+        Assert.Equal(12, f.Number("insertFailedDuringSample"));
+        Assert.DoesNotContain("full", f.Title, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("insert", f.Title, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains(f.Remedies, r => r.Contains("single-request-reopen", StringComparison.Ordinal));
+        Assert.DoesNotContain(f.Remedies, r => r.Contains("Raise net.netfilter.nf_conntrack_max", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Insert_failures_in_a_nearly_full_table_are_critical()
+    {
+        var before = Table(8500, max: 10_000, insertFailed: 40).Build();
+        var f = Assert.Single(Table(8500, max: 10_000, insertFailed: 52).At(1).Run(Detector, previous: before));
+        Assert.Equal(Severity.Critical, f.Severity);
+        Assert.Contains(f.Remedies, r => r.Contains("Raise net.netfilter.nf_conntrack_max", StringComparison.Ordinal));
     }
 }

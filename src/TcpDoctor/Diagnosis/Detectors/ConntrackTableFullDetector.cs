@@ -4,7 +4,9 @@ namespace TcpDoctor.Diagnosis.Detectors;
 
 /// <summary>
 /// The netfilter connection-tracking table nears nf_conntrack_max; when full, the first packet of every
-/// new flow is dropped ("nf_conntrack: table full, dropping packet").
+/// new flow is dropped ("nf_conntrack: table full, dropping packet"). insert_failed alone, with room in
+/// the table, is a different problem (two packets of one flow racing to create its entry) and gets its
+/// own warning.
 /// </summary>
 internal sealed class ConntrackTableFullDetector : IDetector
 {
@@ -23,11 +25,13 @@ internal sealed class ConntrackTableFullDetector : IDetector
         var drop = Delta(ct.Drop, prev?.Drop);
         var earlyDrop = Delta(ct.EarlyDrop, prev?.EarlyDrop);
         var insertFailed = Delta(ct.InsertFailed, prev?.InsertFailed);
-        var dropped = (drop ?? 0) + (earlyDrop ?? 0) + (insertFailed ?? 0);
+        var dropped = (drop ?? 0) + (earlyDrop ?? 0);
         var fraction = (double)ct.Count / ct.Max;
 
+        // insert_failed also rises on healthy hosts with a half-empty table (clash races), so it counts
+        // as a full table's drop only when the table is near full.
         Severity severity;
-        if (fraction >= t.ConntrackCritical || dropped > 0)
+        if (fraction >= t.ConntrackCritical || dropped > 0 || (fraction >= t.ConntrackWarning && insertFailed > 0))
         {
             severity = Severity.Critical;
         }
@@ -37,6 +41,11 @@ internal sealed class ConntrackTableFullDetector : IDetector
         }
         else
         {
+            if (insertFailed > 0)
+            {
+                yield return InsertFailures(context, ct, fraction, insertFailed.Value);
+            }
+
             yield break;
         }
 
@@ -49,16 +58,18 @@ internal sealed class ConntrackTableFullDetector : IDetector
     {
         var t = context.Thresholds;
         var sockets = context.Current.Sockets.Count - context.Listeners.Count;
-        var dropped = (drop ?? 0) + (earlyDrop ?? 0) + (insertFailed ?? 0);
+        var dropped = (drop ?? 0) + (earlyDrop ?? 0);
+        var failed = insertFailed ?? 0;
         var share = sockets < ct.Count / 2
             ? $"This host's own TCP sockets account for only {Say.N(sockets)} of them, so most entries are forwarded or NATed traffic (containers, a router role), UDP, or flows conntrack still remembers after they closed (it keeps TCP TIME_WAIT for 120 s and idle established flows for 5 days by default)."
             : $"This host's own TCP sockets ({Say.N(sockets)}) account for most of them.";
 
         var outlook = new List<string>();
         TimeSpan? timeToFull = null;
-        if (dropped > 0 && context.SampleSeconds is { } dt)
+        if (dropped + failed > 0 && context.SampleSeconds is { } dt)
         {
-            outlook.Add($"{Say.N(dropped)} packets were dropped or failed to insert during the {Say.Time(dt)} sample: new connections are failing now.");
+            var what = (dropped > 0 ? $"{Say.N(dropped)} packets were dropped" : "") + (dropped > 0 && failed > 0 ? " and " : "") + (failed > 0 ? $"{Say.N(failed)} new entries failed to insert" : "");
+            outlook.Add($"{what} during the {Say.Time(dt)} sample: new connections are failing now.");
         }
 
         if (prev is not null && context.SampleSeconds is { } s)
@@ -124,7 +135,48 @@ internal sealed class ConntrackTableFullDetector : IDetector
             ],
             Confirm = $"`conntrack -S` (or /proc/net/stat/nf_conntrack) shows drop and early_drop no longer rising; `sysctl net.netfilter.nf_conntrack_count` stays under {Say.N((long)(ct.Max * t.ConntrackWarning))}.",
             TimeToFull = timeToFull,
-            Magnitude = dropped > 0 ? 1 + fraction : fraction,
+            Magnitude = dropped + failed > 0 ? 1 + fraction : fraction,
+        };
+    }
+
+    /// <summary>
+    /// insert_failed with room in the table: a new flow's entry lost a race with an identical one (a clash).
+    /// Typical: a resolver sending its A and AAAA queries at once from one UDP socket, so two packets of one
+    /// flow try to create its entry on two CPUs — common in containers, where DNS goes through DNAT.
+    /// </summary>
+    private static Finding InsertFailures(DiagnosisContext context, ConntrackState ct, double fraction, long failed)
+    {
+        var dt = context.SampleSeconds ?? 1;
+        return new Finding
+        {
+            Id = Catalog.ConntrackTableFull,
+            Severity = Severity.Warning,
+            Title = $"Conntrack insert failures: {Say.N(failed)} during the sample, with the table only {Say.Pct(fraction)} used",
+            Subject = FindingSubject.Host,
+            Summary =
+                $"The netfilter connection-tracking table failed to insert {Say.N(failed)} new entries (insert_failed) during the {Say.Time(dt)} sample ({Say.Rate(failed / dt)}), " +
+                $"though it holds only {Say.N(ct.Count)} of net.netfilter.nf_conntrack_max={Say.N(ct.Max)} entries: the table is not full. " +
+                "An insert fails when two packets of a new flow race to create its entry and the loser's packet is dropped — typically a resolver sending its A and AAAA queries at once from one UDP socket, " +
+                "common in containers where DNS goes through NAT; it shows as DNS lookups that stall for the resolver's 5 s timeout. " +
+                "SNAT or masquerade that runs out of source ports toward one destination fails inserts as well.",
+            Outlook = "A clash the kernel cannot resolve drops the packet; for DNS the lookup then waits out the resolver's timeout (5 s by default) before it retries. (Kernels before 5.x also count clashes they resolved without a drop here; drop counts the packets lost.)",
+            Evidence =
+            [
+                Figure.Of("insertFailedDuringSample", failed),
+                Figure.Of("count", ct.Count),
+                Figure.Of("max", ct.Max),
+                Figure.Of("fraction", fraction),
+                Figure.Of("sampleSeconds", dt),
+            ],
+            Remedies =
+            [
+                "For DNS clash races: add `options single-request-reopen` to /etc/resolv.conf (Kubernetes: the pod's dnsConfig options), so A and AAAA go out from separate sockets, or `options use-vc` for TCP; or run a node-local DNS cache so lookups skip the NAT path. Trade-off: lookups take a little longer (sequential or over TCP), or one more daemon to run.",
+                "Newer kernels (5.6 and later) resolve the common DNAT case of these races instead of dropping the packet, and recent ones count resolved clashes separately (clashres in /proc/net/stat/nf_conntrack). Trade-off: a kernel upgrade.",
+                "If SNAT or masquerade is in the path, give it more source ports or addresses (a wider port range, more SNAT IPs, `--random-fully`). Trade-off: more addresses to manage.",
+                "Raising nf_conntrack_max does not help here: the table has room.",
+            ],
+            Confirm = "`conntrack -S` (or /proc/net/stat/nf_conntrack) shows insert_failed no longer rising.",
+            Magnitude = fraction,
         };
     }
 }
