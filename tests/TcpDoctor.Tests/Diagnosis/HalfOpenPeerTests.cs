@@ -91,8 +91,9 @@ public sealed class HalfOpenPeerTests
         Assert.True(f.Number("secondsUntilGiveUp") < 102.2);
     }
 
-    private static SnapshotBuilder PublicServer(int lonelyClients, int fromOneClient = 0) => new SnapshotBuilder()
+    private static SnapshotBuilder PublicServer(int lonelyClients, int fromOneClient = 0, int healthy = 0) => new SnapshotBuilder()
         .Process(10, "nginx").Listen("0.0.0.0:443", pid: 10)
+        .Many(healthy, (b, i) => b.Established("10.0.0.1:443", $"192.0.{2 + (i / 250)}.{1 + (i % 250)}:50000", pid: 10))
         .Many(lonelyClients, (b, i) => b.Sock(TcpState.Established, "10.0.0.1:443", $"198.51.100.{i + 1}:50000", pid: 10,
             timer: TimerKind.Retransmit, timerMs: 2000, retrans: 4, sendQ: 16_000))
         .Many(fromOneClient, (b, i) => b.Sock(TcpState.Established, "10.0.0.1:443", $"203.0.113.9:{50000 + i}", pid: 10,
@@ -131,4 +132,25 @@ public sealed class HalfOpenPeerTests
     [InlineData(10, 324.6)]
     public void Retransmit_budget_matches_the_kernel_model(int retries, double seconds) =>
         Assert.Equal(seconds, RetransmitClock.BudgetSeconds(retries), 6);
+
+    [Theory]
+    [InlineData(10, 1990, Severity.Info)]    // 0.5 % of the port's connections: a busy public server's background
+    [InlineData(19, 1981, Severity.Info)]
+    [InlineData(20, 1980, Severity.Warning)] // 1 %
+    [InlineData(10, 990, Severity.Warning)]  // 1 % and ten clients
+    [InlineData(9, 0, Severity.Info)]        // 100 %, but fewer than ten
+    public void Lone_vanished_clients_warn_only_at_one_percent_of_the_port_and_ten_clients(int lonely, int healthy, Severity expected)
+    {
+        var f = Assert.Single(PublicServer(lonely, healthy: healthy).Run(Detector));
+        Assert.Equal(expected, f.Severity);
+        Assert.Equal(lonely + healthy, f.Number("portEstablished"));
+    }
+
+    [Fact]
+    public void The_give_up_budget_is_timed_from_the_first_send_of_the_data()
+    {
+        var f = Assert.Single(Vanished(2).Run(Detector));
+        Assert.Contains("from when the unacknowledged data was first sent", f.Summary);
+        Assert.DoesNotContain("from the first retransmission", f.Summary);
+    }
 }

@@ -8,6 +8,9 @@ namespace TcpDoctor.Diagnosis.Detectors;
 /// </summary>
 internal sealed class HalfOpenPeerDetector : IDetector
 {
+    /// <summary>Lone vanished clients of a port worth a warning: this share of its ESTABLISHED connections (and HalfOpenCritical of them).</summary>
+    private const double LoneClientsWarningShare = 0.01;
+
     public string Id => Catalog.HalfOpenPeer;
 
     public IEnumerable<Finding> Detect(DiagnosisContext context)
@@ -55,12 +58,31 @@ internal sealed class HalfOpenPeerDetector : IDetector
             yield return Build(context, severity, peer, sockets);
         }
 
+        if (lonelyClients.Count == 0)
+        {
+            yield break;
+        }
+
+        var established = new Dictionary<ushort, int>();
+        foreach (var s in context.Current.Sockets)
+        {
+            if (s.State == TcpState.Established && lonelyClients.ContainsKey(s.LocalPort) && !context.OpenedByThisHost(s))
+            {
+                established[s.LocalPort] = established.GetValueOrDefault(s.LocalPort) + 1;
+            }
+        }
+
         foreach (var (port, sockets) in lonelyClients)
         {
-            var severity = sockets.Count >= t.HalfOpenCritical ? Severity.Warning : Severity.Info;
-            yield return BuildClients(context, severity, port, sockets);
+            // A busy public server always has some: at 1,000 connections/s with 0.1 % of clients vanishing and
+            // a 924 s retries2 budget, about 900 sit in backoff at any moment. Only a share of the port's
+            // connections, not a count alone, says something is wrong.
+            var portEstablished = established.GetValueOrDefault(port);
+            var severity = sockets.Count >= t.HalfOpenCritical && sockets.Count >= LoneClientsWarningShare * portEstablished ? Severity.Warning : Severity.Info;
+            yield return BuildClients(context, severity, port, sockets, portEstablished);
         }
     }
+
 
     /// <summary>Retransmission figures of a set of sockets.</summary>
     private readonly record struct Stats(double Longest, double Soonest, int MaxRetransmits, long Unacked, int Orphans, int Retries2, double Budget)
@@ -122,12 +144,13 @@ internal sealed class HalfOpenPeerDetector : IDetector
         "End them now: `tcpdoctor reap --finding half-open-peer` (dry-run first); the application gets ECONNABORTED and can reconnect.",
     ];
 
-    private static Finding BuildClients(DiagnosisContext context, Severity severity, ushort port, List<TcpSocket> sockets)
+    private static Finding BuildClients(DiagnosisContext context, Severity severity, ushort port, List<TcpSocket> sockets, int portEstablished)
     {
         var st = Stats.Of(context, sockets);
         var listener = context.ListenerOf(sockets[0]);
         var owners = context.OwnersOf(listener is null ? sockets : [listener]);
         var evidence = st.Figures(sockets.Count);
+        evidence.Add(Figure.Of("portEstablished", portEstablished));
         evidence.AddRange(owners.Figures());
         return new Finding
         {
@@ -138,7 +161,8 @@ internal sealed class HalfOpenPeerDetector : IDetector
             Summary =
                 $"{Say.Count(sockets.Count, "connection", "connections")} accepted on port {port}{Say.Of(owners)}, each from a different client, {(sockets.Count == 1 ? "has" : "have")} {Say.N(st.Unacked)} bytes of unacknowledged data, " +
                 $"retransmitted up to {Say.N(st.MaxRetransmits)} times over about {Say.Time(st.Longest)}: those clients went away without FIN or RST (offline, out of coverage, or a middlebox dropped the flow). " +
-                $"On a public service a few of these are everyday life and TCP clears each after about {Say.Time(st.Budget)} (tcp_retries2={st.Retries2}); they matter when many pile up, each holding a worker or buffers.",
+                $"They are {(portEstablished > 0 ? Say.Pct((double)sockets.Count / portEstablished) : "all")} of the port's {Say.N(portEstablished)} established connections. " +
+                $"On a public service some of these are everyday life and TCP clears each after about {Say.Time(st.Budget)} (tcp_retries2={st.Retries2}); they matter when they are a noticeable share of the port's connections, each holding a worker or buffers.",
             Outlook = st.Outlook,
             Evidence = evidence,
             Remedies = Remedies(owners.SingleCommand ?? "the server", st),
@@ -158,7 +182,7 @@ internal sealed class HalfOpenPeerDetector : IDetector
         var summary =
             $"{Say.Count(sockets.Count, "connection", "connections")} from {who} to {Say.Addr(peer)} ({portText}) {(sockets.Count == 1 ? "has" : "have")} {Say.N(st.Unacked)} bytes of data that {Say.Addr(peer)} has not acknowledged, " +
             $"retransmitted up to {Say.N(st.MaxRetransmits)} times over about {Say.Time(st.Longest)}: the peer is gone — crashed, unplugged, or a firewall or NAT dropped the connection's state — without sending FIN or RST. " +
-            $"TCP keeps retransmitting with exponential backoff until net.ipv4.tcp_retries2={st.Retries2} gives up (a budget of about {Say.Time(st.Budget)} from the first retransmission).";
+            $"TCP keeps retransmitting with exponential backoff until net.ipv4.tcp_retries2={st.Retries2} gives up (a budget of about {Say.Time(st.Budget)} from when the unacknowledged data was first sent).";
 
         var evidence = st.Figures(sockets.Count);
         evidence.Insert(1, Figure.Of("remotePorts", Say.Ports(ports)));
