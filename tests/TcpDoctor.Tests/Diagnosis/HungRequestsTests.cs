@@ -1,5 +1,6 @@
 using TcpDoctor.Diagnosis;
 using TcpDoctor.Diagnosis.Detectors;
+using TcpDoctor.Sockets;
 
 namespace TcpDoctor.Tests.Diagnosis;
 
@@ -113,5 +114,23 @@ public sealed class HungRequestsTests
         var findings = b.Run(Detector);
         Assert.Equal(3, findings.Count);
         Assert.Equal(["php-fpm", "php-fpm", "python3"], findings.Select(f => f.Subject.Process!).Order());
+    }
+
+    [Theory]
+    [InlineData(0u, 0u, false)]       // answered, then nothing: idle
+    [InlineData(5u, 0u, false)]       // HTTP/2 WINDOW_UPDATE or PING ack right after the answer: idle, not hung
+    [InlineData(19u, 0u, false)]
+    [InlineData(20u, 0u, true)]       // 20 ms floor
+    [InlineData(60u, 50_000u, false)] // within two round trips of the answer
+    [InlineData(100u, 50_000u, true)]
+    [InlineData(1000u, 0u, true)]     // a new request a second after the last answer, unanswered
+    public void After_an_answer_only_a_send_well_after_it_is_an_unanswered_request(uint gapMs, uint rttUs, bool hung)
+    {
+        var info = SnapshotBuilder.Info(bytesReceived: 5000) with { LastDataSentMs = 120_000, LastDataRecvMs = 120_000 + gapMs, LastAckRecvMs = 120_000, RttUs = rttUs };
+        var findings = new SnapshotBuilder()
+            .Process(1, "grpc-client")
+            .Many(5, (b, i) => b.Sock(TcpState.Established, $"10.0.0.1:{40000 + i}", "10.0.0.7:50051", pid: 1, info: info))
+            .Run(Detector);
+        Assert.Equal(hung, findings.Count == 1);
     }
 }
