@@ -86,4 +86,18 @@ public sealed class ListenOverflowTests
         var b = new SnapshotBuilder().Listen("0.0.0.0:8000", backlog: 0, queue: 300);
         Assert.Empty(b.Run(Detector));
     }
+
+    [Fact]
+    public void Host_finding_reports_listen_drops_only_when_the_kernel_counts_them()
+    {
+        static SnapshotBuilder OverflowsOnly(long overflows) => new SnapshotBuilder()
+            .Process(10, "gunicorn").Listen("0.0.0.0:8000", pid: 10, queue: 3).TcpExt("ListenOverflows", overflows);
+        var f = Assert.Single(OverflowsOnly(25).At(1).Run(Detector, previous: OverflowsOnly(0).Build()));
+        Assert.Equal(25, f.Number("listenOverflowsDuringSample"));
+        Assert.Null(f.Number("listenDropsDuringSample"));
+
+        var before = Web(0, overflows: 0).TcpExt("ListenDrops", 4).Build();
+        var g = Assert.Single(Web(3, overflows: 25).TcpExt("ListenDrops", 31).At(1).Run(Detector, previous: before));
+        Assert.Equal(27, g.Number("listenDropsDuringSample"));
+    }
 }

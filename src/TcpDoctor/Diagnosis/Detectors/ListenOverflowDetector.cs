@@ -123,6 +123,14 @@ internal sealed class ListenOverflowDetector : IDetector
             .Take(3)
             .Select(l => $"{Say.Endpoint(l.LocalAddress, l.LocalPort)} ({Say.N(l.ReceiveQueue)}/{Say.N(l.SendQueue)})")
             .ToList();
+        var evidence = new List<Figure> { Figure.Of("listenOverflowsDuringSample", overflows) };
+        // Only figures the kernel gave: without a ListenDrops delta there is none to show (not ListenOverflows in its place).
+        if (drops is { } d)
+        {
+            evidence.Add(Figure.Of("listenDropsDuringSample", d));
+        }
+
+        evidence.Add(Figure.Of("sampleSeconds", dt));
         return new Finding
         {
             Id = Catalog.ListenOverflow,
@@ -133,12 +141,7 @@ internal sealed class ListenOverflowDetector : IDetector
                 $"The kernel counted {Say.N(overflows)} accept-queue overflows (ListenOverflows) during the {Say.Time(dt)} sample, but no listener's queue was full at the moment of the snapshot: " +
                 $"a listener fills up in bursts. {(fullest.Count > 0 ? $"Fullest queues now: {string.Join(", ", fullest)}." : "Listen backlogs are not visible from this source.")}",
             Outlook = "Each dropped SYN makes a client wait 1 s, 3 s, 7 s… before retrying.",
-            Evidence =
-            [
-                Figure.Of("listenOverflowsDuringSample", overflows),
-                Figure.Of("listenDropsDuringSample", drops ?? overflows),
-                Figure.Of("sampleSeconds", dt),
-            ],
+            Evidence = evidence,
             Remedies =
             [
                 "Sample longer (`tcpdoctor watch`) to catch which listener fills; then make that application accept faster or raise its backlog and net.core.somaxconn. Trade-off: a larger backlog makes clients wait instead of retrying.",
