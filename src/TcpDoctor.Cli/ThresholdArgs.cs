@@ -27,7 +27,7 @@ internal sealed class ThresholdArgs
 
     private readonly Option<int?> _maxPerClient = new("--max-per-client")
     {
-        Description = "client-connection-hog: flag any client above this many connections to one service port [default: off].",
+        Description = "client-connection-hog: flag any client above this many connections to one service port, instead of the 10x-median rule [default: off].",
     };
 
     private readonly Option<string[]> _set = new("--set")

@@ -11,7 +11,7 @@ public static class ThresholdKeys
     [
         Dur("staleAfter", "stale-established: idle both ways at least this long, no keepalive", t => t.StaleAfter, (t, v) => t with { StaleAfter = v }),
         Dur("hungAfter", "hung-requests: nothing received this long after the last send", t => t.HungAfter, (t, v) => t with { HungAfter = v }),
-        new("maxPerClient", ThresholdKind.OptionalCount, "client-connection-hog: any client above this many connections to one port (off by default)",
+        new("maxPerClient", ThresholdKind.OptionalCount, "client-connection-hog: any client above this many connections to one port; when set it replaces the 10x-median rule (off by default)",
             t => t.MaxPerClient is { } m ? m.ToString(Inv) : "null",
             (t, v) => t with { MaxPerClient = IsNull(v) ? null : ParseCount("maxPerClient", v) }),
         Frac("portsWarning", "ephemeral-port-exhaustion: fraction of usable ports toward one destination", t => t.PortsWarning, (t, v) => t with { PortsWarning = v }),

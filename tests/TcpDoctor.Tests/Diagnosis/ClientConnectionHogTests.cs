@@ -124,6 +124,15 @@ public sealed class ClientConnectionHogTests
     }
 
     [Fact]
+    public void An_explicit_cap_replaces_the_median_rule()
+    {
+        // 120 hour-idle sessions from one client: a hog by the 10x-median rule, but the operator said 200 is fine.
+        var b = FiveLightClients(Client(Ftp(), "10.0.0.7", 120, idle: 3600));
+        Assert.Equal(Severity.Warning, Assert.Single(b.Run(Detector)).Severity);
+        Assert.Empty(b.Run(Detector, Thresholds.Default with { MaxPerClient = 200 }));
+    }
+
+    [Fact]
     public void An_active_client_over_max_per_client_is_a_warning()
     {
         var f = Assert.Single(AppPoolAndThreeAdmins().Run(Detector, Thresholds.Default with { MaxPerClient = 80 }));

@@ -13,6 +13,11 @@ internal sealed class ClientConnectionHogDetector : IDetector
 {
     public string Id => Catalog.ClientConnectionHog;
 
+    private static bool IsHog(Thresholds t, int connections, double median) =>
+        t.MaxPerClient is { } cap
+            ? connections > cap
+            : connections >= t.ClientHogMinimum && connections >= t.ClientHogMedianFactor * median;
+
     public IEnumerable<Finding> Detect(DiagnosisContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -46,7 +51,8 @@ internal sealed class ClientConnectionHogDetector : IDetector
             list.Sort();
             var median = list.Count % 2 == 1 ? list[list.Count / 2] : (list[(list.Count / 2) - 1] + list[list.Count / 2]) / 2.0;
             var top = list[^1];
-            if (!(top >= t.ClientHogMinimum && top >= t.ClientHogMedianFactor * median) && !(t.MaxPerClient is { } c && top > c))
+            // An explicit cap replaces the median rule: it is how an operator says "this proxy may hold 500".
+            if (!IsHog(t, top, median))
             {
                 continue;
             }
@@ -59,9 +65,8 @@ internal sealed class ClientConnectionHogDetector : IDetector
                     continue;
                 }
 
-                var hog = n >= t.ClientHogMinimum && n >= t.ClientHogMedianFactor * median;
                 var overCap = t.MaxPerClient is { } cap && n > cap;
-                if (hog || overCap)
+                if (IsHog(t, n, median))
                 {
                     hogs[(port, client)] = (median, total, list.Count, overCap);
                 }
