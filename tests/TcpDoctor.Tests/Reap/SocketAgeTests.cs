@@ -59,8 +59,23 @@ public sealed class SocketAgeTests
         tracker.Observe(new SnapshotBuilder().Add(closing).Build());
 
         Assert.Equal(TimeSpan.FromSeconds(12), aged);
-        Assert.Equal(TimeSpan.Zero, tracker.Observed(closing));
+        Assert.Null(tracker.Observed(closing));
         Assert.Null(tracker.Observed(established));
         Assert.Equal(1, tracker.Count);
+    }
+
+    [Fact]
+    public void Tracker_cannot_tell_the_age_of_a_socket_first_seen_in_the_latest_snapshot()
+    {
+        var tracker = new SocketAgeTracker(new ManualTime());
+        var socket = Established("10.0.0.1:80", "10.0.0.9:40000", cookie: 42);
+        var snapshot = new SnapshotBuilder().Add(socket).Build();
+
+        tracker.Observe(snapshot);
+        var once = tracker.Observed(socket);
+        tracker.Observe(snapshot);
+
+        Assert.Null(once);
+        Assert.Equal(TimeSpan.Zero, tracker.Observed(socket));
     }
 }
