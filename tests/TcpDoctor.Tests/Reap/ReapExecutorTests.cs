@@ -135,6 +135,24 @@ public sealed class ReapExecutorTests
     }
 
     [Fact]
+    public void Destroys_while_unlimited_count_against_a_limit_set_later_in_the_same_minute()
+    {
+        var time = new ManualTime();
+        var limiter = new ReapRateLimiter(0, time);
+        var executor = new ReapExecutor(new FakeDestroyer(), limiter, time: time);
+
+        executor.Execute(Plan(CloseWait(1), CloseWait(2), CloseWait(3)), dryRun: false);
+        time.Advance(TimeSpan.FromSeconds(30));
+        limiter.MaxPerMinute = 4;
+        var limited = executor.Execute(Plan(CloseWait(4), CloseWait(5), CloseWait(6)), dryRun: false);
+        time.Advance(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(1, limited.Counts.Destroyed);
+        Assert.Equal(2, limited.Counts.RateLimited);
+        Assert.Equal(3, limiter.Available);
+    }
+
+    [Fact]
     public void Gone_sockets_do_not_use_up_the_rate_limit()
     {
         var destroyer = new FakeDestroyer(_ => new DestroyResult(DestroyOutcome.Gone, 2));
