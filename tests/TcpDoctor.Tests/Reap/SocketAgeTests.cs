@@ -12,7 +12,9 @@ public sealed class SocketAgeTests
     [InlineData(TcpState.TimeWait, TimerKind.TimeWait, 45_000u, 10, 15_000)]
     [InlineData(TcpState.FinWait2, TimerKind.TimeWait, 45_000u, 60, 15_000)]
     [InlineData(TcpState.FinWait2, TimerKind.TimeWait, 5_000u, 30, 25_000)]
-    [InlineData(TcpState.FinWait2, TimerKind.TimeWait, 50_000u, 120, 10_000)]
+    [InlineData(TcpState.FinWait2, TimerKind.TimeWait, 50_000u, 120, 70_000)]
+    [InlineData(TcpState.FinWait2, TimerKind.TimeWait, 26_000u, 90, 34_000)]
+    [InlineData(TcpState.FinWait2, TimerKind.TimeWait, 45_000u, 90, 30_000)]
     [InlineData(TcpState.FinWait2, TimerKind.KeepAlive, 20_000u, 120, 40_000)]
     [InlineData(TcpState.FinWait2, TimerKind.TimeWait, 70_000u, 60, 0)]
     public void Age_of_a_timed_close_is_the_timer_start_minus_what_is_left(TcpState state, TimerKind timer, uint left, int finTimeout, int expectedMs)
