@@ -95,24 +95,29 @@ internal sealed class LabWorker : IDisposable
         _stopping = true;
         try
         {
-            if (!_process.HasExited)
+            if (_process.HasExited)
+            {
+                return;
+            }
+
+            try
             {
                 _process.StandardInput.Close();
-                if (!_process.WaitForExit(grace))
-                {
-                    _process.Kill();
-                    _process.WaitForExit(grace);
-                }
+            }
+            catch (IOException)
+            {
+                // Its stdin pipe broke: it should be exiting, but a role that is stuck still gets killed below.
+            }
+
+            if (!_process.WaitForExit(grace))
+            {
+                _process.Kill();
+                _process.WaitForExit(grace);
             }
         }
         catch (InvalidOperationException)
         {
             // Already gone.
-        }
-        catch (IOException)
-        {
-            // Its stdin pipe broke: it is exiting.
-            _process.WaitForExit(grace);
         }
     }
 
