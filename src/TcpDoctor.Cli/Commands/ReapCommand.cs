@@ -85,6 +85,7 @@ internal static class ReapCommand
                 throw new TcpDoctorException("--max-per-minute must not be negative (0 = no limit).");
             }
 
+            var baseThresholds = thresholds.ToThresholds(parse);
             ReapPolicy activePolicy;
             if (policyPath is not null)
             {
@@ -94,7 +95,7 @@ internal static class ReapCommand
                     throw new TcpDoctorException("--policy takes its rules from the file: leave out the filter flags, or drop --policy.");
                 }
 
-                activePolicy = ReapPolicyLoader.Load(policyPath);
+                activePolicy = ReapPolicyLoader.Load(policyPath, baseThresholds);
             }
             else
             {
@@ -129,13 +130,13 @@ internal static class ReapCommand
             {
                 Interval = interval ?? TimeSpan.FromSeconds(10),
                 DryRun = dryRun,
-                BaseThresholds = thresholds.ToThresholds(parse),
+                BaseThresholds = baseThresholds,
                 MaxPerMinute = limitOverride,
                 Audit = auditLog,
             };
             using var enforcer = new ReapEnforcer(
                 activePolicy,
-                policyPath is null ? null : () => ReapPolicyLoader.Load(policyPath),
+                policyPath is null ? null : () => ReapPolicyLoader.Load(policyPath, baseThresholds),
                 () => SnapshotReader.Read(snapshotOptions),
                 (ISocketDestroyer?)destroyer ?? new DryRunDestroyer(),
                 options);

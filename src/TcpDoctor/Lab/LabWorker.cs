@@ -4,9 +4,10 @@ using System.Diagnostics;
 namespace TcpDoctor.Lab;
 
 /// <summary>
-/// One role of a lab, running as its own process inside a namespace (<c>ip netns exec NS ROLE-SYMLINK
-/// lab-worker BEHAVIOUR …</c>; ip execs in place, so the pid is the role's). It prints "ready" once its
-/// sockets are in place and ends when its standard input closes — also when the lab itself dies.
+/// One role of a lab, running as its own process inside a namespace (<c>setsid ip netns exec NS
+/// ROLE-SYMLINK lab-worker BEHAVIOUR …</c>; setsid and ip exec in place, so the pid is the role's). It
+/// prints "ready" once its sockets are in place and ends when its standard input closes — also when the
+/// lab itself dies.
 /// </summary>
 internal sealed class LabWorker : IDisposable
 {
@@ -41,14 +42,16 @@ internal sealed class LabWorker : IDisposable
 
     public static LabWorker Start(string executable, string role, string networkNamespace, string description, IEnumerable<string> arguments)
     {
-        var start = new ProcessStartInfo("ip")
+        // In a session of its own: Ctrl+C (or a hang-up) in the terminal goes to the whole foreground process
+        // group and would kill a role before the lab, which stops its roles itself, could call it an interruption.
+        var start = new ProcessStartInfo("setsid")
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var argument in (string[])["netns", "exec", networkNamespace, executable, .. arguments])
+        foreach (var argument in (string[])["ip", "netns", "exec", networkNamespace, executable, .. arguments])
         {
             start.ArgumentList.Add(argument);
         }
@@ -60,7 +63,7 @@ internal sealed class LabWorker : IDisposable
         }
         catch (Win32Exception e)
         {
-            throw new TcpDoctorException($"the lab needs iproute2's 'ip' command: {e.Message}");
+            throw new TcpDoctorException($"the lab needs util-linux's 'setsid' command: {e.Message}");
         }
 
         var worker = new LabWorker(role, networkNamespace, description, process);
@@ -92,24 +95,29 @@ internal sealed class LabWorker : IDisposable
         _stopping = true;
         try
         {
-            if (!_process.HasExited)
+            if (_process.HasExited)
+            {
+                return;
+            }
+
+            try
             {
                 _process.StandardInput.Close();
-                if (!_process.WaitForExit(grace))
-                {
-                    _process.Kill();
-                    _process.WaitForExit(grace);
-                }
+            }
+            catch (IOException)
+            {
+                // Its stdin pipe broke: it should be exiting, but a role that is stuck still gets killed below.
+            }
+
+            if (!_process.WaitForExit(grace))
+            {
+                _process.Kill();
+                _process.WaitForExit(grace);
             }
         }
         catch (InvalidOperationException)
         {
             // Already gone.
-        }
-        catch (IOException)
-        {
-            // Its stdin pipe broke: it is exiting.
-            _process.WaitForExit(grace);
         }
     }
 

@@ -6,7 +6,9 @@ namespace TcpDoctor.Remedies;
 /// <summary>
 /// Carries out a plan: one SOCK_DESTROY per selected socket (each with its cookie and exact 4-tuple),
 /// within the rate limit, with an audit line per destroyed socket. Stops at the first EPERM (nothing
-/// else would work); after an EOPNOTSUPP for a state it stops asking for that state.
+/// else would work); after an EOPNOTSUPP for a state it stops asking for that state. Plans are public, so
+/// the planner's safety checks are made again here: a socket without its cookie or a listener its rule
+/// does not include is recorded as failed and never requested.
 /// </summary>
 public sealed class ReapExecutor
 {
@@ -54,7 +56,12 @@ public sealed class ReapExecutor
             ReapOutcome outcome;
             var errno = 0;
             string? detail = null;
-            if (denied)
+            if (Refusal(candidate) is { } refusal)
+            {
+                (outcome, detail) = (ReapOutcome.Failed, refusal);
+                problems.Add(refusal);
+            }
+            else if (denied)
             {
                 outcome = ReapOutcome.NotAttempted;
             }
@@ -139,5 +146,22 @@ public sealed class ReapExecutor
             PermissionDenied = denied,
             Problems = problems.Distinct(StringComparer.Ordinal).ToList(),
         };
+    }
+
+    private static string? Refusal(ReapCandidate candidate)
+    {
+        var s = candidate.Socket;
+        if (s.Cookie is 0 or ulong.MaxValue)
+        {
+            // Without its cookie a request for a connection that has just closed would hit the port's listener.
+            return $"refused {s.State.ToNetstatName()} sockets without a sock_diag cookie: the kernel could destroy the port's listener instead";
+        }
+
+        if (s.IsListener && !candidate.Rule.IncludeListeners)
+        {
+            return $"refused a LISTEN socket: rule '{candidate.Rule.Name}' does not include listeners";
+        }
+
+        return null;
     }
 }

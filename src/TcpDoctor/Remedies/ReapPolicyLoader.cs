@@ -19,7 +19,9 @@ public static class ReapPolicyLoader
         "finding", "keepNewest", "includeListeners", "dryRun",
     ];
 
-    public static ReapPolicy Load(string path)
+    /// <param name="baseline">The thresholds the policy's <c>thresholds</c> section is applied over (the
+    /// caller's config and flags; defaults when null), for checking that warning levels stay at or below critical ones.</param>
+    public static ReapPolicy Load(string path, Thresholds? baseline = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         string text;
@@ -32,10 +34,10 @@ public static class ReapPolicyLoader
             throw new TcpDoctorException($"cannot read policy file {path}: {e.Message}", ExitCodes.Failure, e);
         }
 
-        return Parse(text, path);
+        return Parse(text, path, baseline);
     }
 
-    public static ReapPolicy Parse(string text, string source)
+    public static ReapPolicy Parse(string text, string source, Thresholds? baseline = null)
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(source);
@@ -59,7 +61,7 @@ public static class ReapPolicyLoader
                     maxPerMinute = Int(value, source, key, 0, int.MaxValue);
                     break;
                 case "thresholds":
-                    thresholds = ReadThresholds(value, source);
+                    thresholds = ReadThresholds(value, source, baseline ?? Thresholds.Default);
                     break;
                 default:
                     break;
@@ -183,7 +185,7 @@ public static class ReapPolicyLoader
         return rule;
     }
 
-    private static List<KeyValuePair<string, string?>> ReadThresholds(PolicyNode node, string source)
+    private static List<KeyValuePair<string, string?>> ReadThresholds(PolicyNode node, string source, Thresholds baseline)
     {
         if (node.Kind != PolicyNodeKind.Mapping)
         {
@@ -192,7 +194,7 @@ public static class ReapPolicyLoader
 
         var settings = new List<KeyValuePair<string, string?>>();
         var lines = new Dictionary<string, int>(StringComparer.Ordinal);
-        var t = Thresholds.Default;
+        var t = baseline;
         foreach (var (keyNode, valueNode) in node.Entries)
         {
             var key = ThresholdKeys.Find(keyNode.Value!)
@@ -217,6 +219,14 @@ public static class ReapPolicyLoader
             }
 
             settings.Add(new(key.Name, valueNode.Value));
+        }
+
+        // A warning above its critical level would leave the groups between them unreported.
+        if (ThresholdKeys.FindInconsistency(t) is var (lower, upper))
+        {
+            var line = Math.Max(lines.GetValueOrDefault(lower), lines.GetValueOrDefault(upper));
+            throw new TcpDoctorException(
+                $"{source}:{(line > 0 ? line : node.Line)}: {lower} ({ThresholdKeys.Find(lower)!.Format(t)}) is above {upper} ({ThresholdKeys.Find(upper)!.Format(t)}): a warning level must not exceed its critical level");
         }
 
         return settings;

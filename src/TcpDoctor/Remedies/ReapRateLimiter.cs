@@ -50,11 +50,8 @@ public sealed class ReapRateLimiter
     /// <summary>Counts one destroy.</summary>
     public void Record()
     {
-        if (IsUnlimited)
-        {
-            return;
-        }
-
+        // Counted while unlimited too: a reload that sets a limit must see the minute's destroys.
+        Expire();
         _recent.Enqueue(_time.GetTimestamp());
     }
 

@@ -4,7 +4,8 @@ namespace TcpDoctor.Remedies;
 
 /// <summary>
 /// How long a socket has been in its current state, as far as one snapshot can tell. Every estimate is a
-/// lower bound, so "older than" never selects a socket younger than asked.
+/// lower bound, so "older than" never selects a socket younger than asked (the one exception, an orphan
+/// with a shorter per-socket TCP_LINGER2 than tcp_fin_timeout, is described below).
 /// </summary>
 public static class SocketAge
 {
@@ -27,12 +28,17 @@ public static class SocketAge
                 ms = Elapsed(TimeWaitMs, socket.TimerExpiresMs);
                 break;
 
-            // An orphaned FIN_WAIT2 becomes a minisock whose timer starts at tcp_fin_timeout; above 60 s the
-            // kernel first keeps the full socket on its keepalive timer for (timeout - 60) s, then hands the
-            // minisock the same (timeout - 60) s (tcp_close, tcp_keepalive_timer). A shorter per-socket
-            // TCP_LINGER2 cannot be seen; the rare socket that has one leaves soon anyway.
+            // An orphaned FIN_WAIT2 (tcp_close, tcp_keepalive_timer): with tcp_fin_timeout up to 60 s it becomes a
+            // minisock (timer 3) at once, for that long. Above 60 s the full socket first waits (timeout - 60) s on
+            // its keepalive timer (timer 2), then the minisock gets the same (timeout - 60) s, not 60 (the kernel
+            // passes tcp_fin_time - TCP_TIMEWAIT_LEN to tcp_time_wait; measured on 6.18 with 90: 30 s + 30 s), so
+            // a minisock's age includes the full socket's phase. A timer stretched by a long RTO only makes these
+            // low. A per-socket TCP_LINGER2 replaces tcp_fin_timeout and cannot be seen: a shorter one makes them
+            // too high (such a socket leaves soon anyway), as does raising the sysctl while the socket waits.
             case (TcpState.FinWait2, TimerKind.TimeWait):
-                ms = Elapsed(finMs <= TimeWaitMs ? finMs : finMs - TimeWaitMs, socket.TimerExpiresMs);
+                ms = finMs <= TimeWaitMs
+                    ? Elapsed(finMs, socket.TimerExpiresMs)
+                    : finMs - TimeWaitMs + Elapsed(finMs - TimeWaitMs, socket.TimerExpiresMs);
                 break;
             case (TcpState.FinWait2, TimerKind.KeepAlive) when socket.Inode == 0 && finMs > TimeWaitMs:
                 ms = Elapsed(finMs - TimeWaitMs, socket.TimerExpiresMs);

@@ -9,9 +9,10 @@ namespace TcpDoctor.Remedies;
 /// </summary>
 public sealed class SocketAgeTracker
 {
-    private Dictionary<(ulong Cookie, TcpState State), long> _firstSeen = [];
+    private Dictionary<(ulong Cookie, TcpState State), (long Time, int Round)> _firstSeen = [];
     private readonly TimeProvider _time;
     private long _now;
+    private int _round;
 
     public SocketAgeTracker(TimeProvider? time = null) => _time = time ?? TimeProvider.System;
 
@@ -23,7 +24,8 @@ public sealed class SocketAgeTracker
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         _now = _time.GetTimestamp();
-        var next = new Dictionary<(ulong, TcpState), long>(snapshot.Sockets.Count);
+        _round++;
+        var next = new Dictionary<(ulong, TcpState), (long, int)>(snapshot.Sockets.Count);
         foreach (var s in snapshot.Sockets)
         {
             if (s.Cookie == 0)
@@ -32,16 +34,21 @@ public sealed class SocketAgeTracker
             }
 
             var key = (s.Cookie, s.State);
-            next[key] = _firstSeen.TryGetValue(key, out var first) ? first : _now;
+            next[key] = _firstSeen.TryGetValue(key, out var first) ? first : (_now, _round);
         }
 
         _firstSeen = next;
     }
 
-    /// <summary>How long ago <paramref name="socket"/> was first seen in its state (zero when first seen now), null when not tracked.</summary>
+    /// <summary>
+    /// How long ago <paramref name="socket"/> was first seen in its state; null when not tracked or first
+    /// seen in the latest snapshot (no earlier sighting bounds its age: it may be much older).
+    /// </summary>
     public TimeSpan? Observed(TcpSocket socket)
     {
         ArgumentNullException.ThrowIfNull(socket);
-        return _firstSeen.TryGetValue((socket.Cookie, socket.State), out var first) ? _time.GetElapsedTime(first, _now) : null;
+        return _firstSeen.TryGetValue((socket.Cookie, socket.State), out var first) && first.Round != _round
+            ? _time.GetElapsedTime(first.Time, _now)
+            : null;
     }
 }

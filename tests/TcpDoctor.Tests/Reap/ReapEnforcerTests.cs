@@ -82,7 +82,9 @@ public sealed class ReapEnforcerTests : IDisposable
         var third = enforcer.RunOnce();
 
         Assert.Empty(first.Plan!.Candidates);
+        Assert.Equal(1, first.Plan.Rules[0].AgeUnknown);
         Assert.Empty(second.Plan!.Candidates);
+        Assert.Equal(0, second.Plan.Rules[0].AgeUnknown);
         Assert.Equal([socket], destroyer.Requests);
         Assert.Contains("ESTABLISHED for at least 30s, older than 25s", third.Plan!.Candidates[0].Reason);
     }

@@ -135,6 +135,53 @@ public sealed class ReapExecutorTests
     }
 
     [Fact]
+    public void Destroys_while_unlimited_count_against_a_limit_set_later_in_the_same_minute()
+    {
+        var time = new ManualTime();
+        var limiter = new ReapRateLimiter(0, time);
+        var executor = new ReapExecutor(new FakeDestroyer(), limiter, time: time);
+
+        executor.Execute(Plan(CloseWait(1), CloseWait(2), CloseWait(3)), dryRun: false);
+        time.Advance(TimeSpan.FromSeconds(30));
+        limiter.MaxPerMinute = 4;
+        var limited = executor.Execute(Plan(CloseWait(4), CloseWait(5), CloseWait(6)), dryRun: false);
+        time.Advance(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(1, limited.Counts.Destroyed);
+        Assert.Equal(2, limited.Counts.RateLimited);
+        Assert.Equal(3, limiter.Available);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_hand_made_plan_never_requests_a_socket_without_cookie_or_a_listener_its_rule_spares(bool dryRun)
+    {
+        var noCookie = Sock(TcpState.CloseWait, "10.0.0.1:80", "10.0.0.9:40000", cookie: 0);
+        var listener = Listener("10.0.0.1:80");
+        var fine = CloseWait(40001);
+        var rule = new ReapRule { Name = "by-hand", Filter = new SocketFilter { LocalPort = 80 } };
+        var snapshot = new SnapshotBuilder().Add(noCookie).Add(listener).Add(fine).Build();
+        var plan = new ReapPlan
+        {
+            Snapshot = snapshot,
+            Candidates = [new(noCookie, rule, "by hand"), new(listener, rule, "by hand"), new(fine, rule, "by hand")],
+            Rules = [new RuleSelection { Rule = rule }],
+        };
+        var destroyer = new FakeDestroyer();
+
+        var result = new ReapExecutor(destroyer, new ReapRateLimiter(0)).Execute(plan, dryRun);
+
+        Assert.Equal(dryRun ? [] : [fine], destroyer.Requests);
+        Assert.Equal(
+            [ReapOutcome.Failed, ReapOutcome.Failed, dryRun ? ReapOutcome.WouldDestroy : ReapOutcome.Destroyed],
+            result.Records.Select(r => r.Outcome));
+        Assert.Contains("without a sock_diag cookie", result.Records[0].Detail, StringComparison.Ordinal);
+        Assert.Contains("does not include listeners", result.Records[1].Detail, StringComparison.Ordinal);
+        Assert.Equal(2, result.Problems.Count);
+    }
+
+    [Fact]
     public void Gone_sockets_do_not_use_up_the_rate_limit()
     {
         var destroyer = new FakeDestroyer(_ => new DestroyResult(DestroyOutcome.Gone, 2));

@@ -65,6 +65,12 @@ internal sealed class FakeDestroyer : ISocketDestroyer
 
     public DestroyResult Destroy(TcpSocket socket)
     {
+        // As SockDiagReader.Destroy does.
+        if (socket.Cookie is 0 or ulong.MaxValue)
+        {
+            throw new ArgumentException("Refusing to destroy a socket without its sock_diag cookie.", nameof(socket));
+        }
+
         Requests.Add(socket);
         if (_answers.TryGetValue(socket.Cookie, out var answer))
         {

@@ -86,6 +86,8 @@ public sealed class ReapPolicyLoaderTests
     [InlineData("rules:\n  - name: a\n    port: 80\n    dryRun: maybe\n", "p.yaml:4: 'dryRun' must be true or false")]
     [InlineData("maxPerMinute: 10\nthresholds:\n  hungAfter: 2m\n  hungLater: 3m\nrules: []\n", "p.yaml:4: unknown threshold 'hungLater'")]
     [InlineData("thresholds:\n  hungAfter: never\nrules:\n  - name: a\n    port: 1\n", "p.yaml:2: ")]
+    [InlineData("thresholds:\n  hungAfter: 2m\n  hungWarning: 100\nrules:\n  - name: a\n    port: 1\n", "p.yaml:3: hungWarning (100) is above hungCritical (50)")]
+    [InlineData("thresholds:\n  portsCritical: 0.9\n  portsWarning: 0.95\nrules:\n  - name: a\n    port: 1\n", "p.yaml:3: portsWarning (0.95) is above portsCritical (0.9)")]
     [InlineData("rules:\n  - name: a\n    port: 80\n   state: x\n", "p.yaml:4: not valid YAML")]
     [InlineData("maxPerMinute: 10\n", "p.yaml:1: the policy has no 'rules'")]
     [InlineData("maxPerMinute: -1\nrules:\n  - name: a\n    port: 1\n", "p.yaml:1: 'maxPerMinute' must be a whole number from 0 up")]
@@ -96,6 +98,20 @@ public sealed class ReapPolicyLoaderTests
         var e = Assert.Throws<TcpDoctorException>(() => ReapPolicyLoader.Parse(text, "p.yaml"));
 
         Assert.StartsWith(expected, e.Message);
+    }
+
+    [Fact]
+    public void Warning_levels_are_checked_against_the_baseline_the_policy_is_applied_over()
+    {
+        const string text = "thresholds:\n  hungAfter: 2m\n  hungWarning: 100\nrules:\n  - name: a\n    port: 1\n";
+        var raised = Thresholds.Default with { HungCritical = 200 };
+        var lowered = Thresholds.Default with { HungWarning = 10, HungCritical = 20 };
+
+        var policy = ReapPolicyLoader.Parse(text, "p.yaml", raised);
+        var e = Assert.Throws<TcpDoctorException>(() => ReapPolicyLoader.Parse(text.Replace("100", "30", StringComparison.Ordinal), "p.yaml", lowered));
+
+        Assert.Equal(100, policy.ApplyThresholds(raised).HungWarning);
+        Assert.StartsWith("p.yaml:3: hungWarning (30) is above hungCritical (20)", e.Message);
     }
 
     [Fact]

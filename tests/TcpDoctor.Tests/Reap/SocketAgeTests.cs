@@ -12,7 +12,9 @@ public sealed class SocketAgeTests
     [InlineData(TcpState.TimeWait, TimerKind.TimeWait, 45_000u, 10, 15_000)]
     [InlineData(TcpState.FinWait2, TimerKind.TimeWait, 45_000u, 60, 15_000)]
     [InlineData(TcpState.FinWait2, TimerKind.TimeWait, 5_000u, 30, 25_000)]
-    [InlineData(TcpState.FinWait2, TimerKind.TimeWait, 50_000u, 120, 10_000)]
+    [InlineData(TcpState.FinWait2, TimerKind.TimeWait, 50_000u, 120, 70_000)]
+    [InlineData(TcpState.FinWait2, TimerKind.TimeWait, 26_000u, 90, 34_000)]
+    [InlineData(TcpState.FinWait2, TimerKind.TimeWait, 45_000u, 90, 30_000)]
     [InlineData(TcpState.FinWait2, TimerKind.KeepAlive, 20_000u, 120, 40_000)]
     [InlineData(TcpState.FinWait2, TimerKind.TimeWait, 70_000u, 60, 0)]
     public void Age_of_a_timed_close_is_the_timer_start_minus_what_is_left(TcpState state, TimerKind timer, uint left, int finTimeout, int expectedMs)
@@ -59,8 +61,23 @@ public sealed class SocketAgeTests
         tracker.Observe(new SnapshotBuilder().Add(closing).Build());
 
         Assert.Equal(TimeSpan.FromSeconds(12), aged);
-        Assert.Equal(TimeSpan.Zero, tracker.Observed(closing));
+        Assert.Null(tracker.Observed(closing));
         Assert.Null(tracker.Observed(established));
         Assert.Equal(1, tracker.Count);
+    }
+
+    [Fact]
+    public void Tracker_cannot_tell_the_age_of_a_socket_first_seen_in_the_latest_snapshot()
+    {
+        var tracker = new SocketAgeTracker(new ManualTime());
+        var socket = Established("10.0.0.1:80", "10.0.0.9:40000", cookie: 42);
+        var snapshot = new SnapshotBuilder().Add(socket).Build();
+
+        tracker.Observe(snapshot);
+        var once = tracker.Observed(socket);
+        tracker.Observe(snapshot);
+
+        Assert.Null(once);
+        Assert.Equal(TimeSpan.Zero, tracker.Observed(socket));
     }
 }
