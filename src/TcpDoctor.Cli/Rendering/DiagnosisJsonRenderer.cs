@@ -16,13 +16,7 @@ internal static class DiagnosisJsonRenderer
         var snapshot = result.Current;
         using var j = JsonOutput.Create(o.Stream);
         j.WriteStartObject();
-        j.WriteString("host", snapshot.HostName);
-        j.WriteString("takenAt", snapshot.TakenAt);
-        j.WriteString("source", snapshot.Source == SocketSource.SockDiag ? "sock_diag" : "procfs");
-        if (snapshot.NetworkNamespace is { } ns)
-        {
-            j.WriteString("netns", ns);
-        }
+        JsonOutput.WriteSnapshotHeader(j, snapshot);
 
         j.WriteNumber("sampleSeconds", result.Previous is { } prev ? Math.Round(snapshot.SecondsSince(prev), 3) : 0);
         j.WriteString("status", result.Worst is { } worst && worst >= Severity.Warning ? worst.ToName() : "ok");
@@ -35,11 +29,7 @@ internal static class DiagnosisJsonRenderer
 
         j.WriteEndArray();
 
-        var counts = new StateCounts();
-        foreach (var s in snapshot.Sockets)
-        {
-            counts.Add(s.State);
-        }
+        var counts = StateCounts.Of(snapshot.Sockets);
 
         j.WriteNumber("total", counts.Total);
         JsonOutput.WriteStates(j, "states", counts);

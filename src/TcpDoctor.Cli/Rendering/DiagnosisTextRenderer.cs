@@ -92,11 +92,7 @@ internal static class DiagnosisTextRenderer
             w.WriteLine();
         }
 
-        var counts = new StateCounts();
-        foreach (var s in snapshot.Sockets)
-        {
-            counts.Add(s.State);
-        }
+        var counts = StateCounts.Of(snapshot.Sockets);
 
         w.WriteLine(o.Dim("States: " + (counts.Total == 0 ? "none" : string.Join(", ", counts.NonZero().Select(c => $"{c.State.ToNetstatName()} {Text.N(c.Count)}")))));
         foreach (var note in result.Limitations.Concat(snapshot.Notices))

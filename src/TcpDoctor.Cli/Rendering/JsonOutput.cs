@@ -12,6 +12,18 @@ internal static class JsonOutput
 
     public static Stream Stdout() => Console.OpenStandardOutput();
 
+    /// <summary>host, takenAt, source and netns: how every snapshot-based JSON document starts.</summary>
+    public static void WriteSnapshotHeader(Utf8JsonWriter j, Snapshot snapshot)
+    {
+        j.WriteString("host", snapshot.HostName);
+        j.WriteString("takenAt", snapshot.TakenAt);
+        j.WriteString("source", snapshot.Source == SocketSource.SockDiag ? "sock_diag" : "procfs");
+        if (snapshot.NetworkNamespace is { } ns)
+        {
+            j.WriteString("netns", ns);
+        }
+    }
+
     /// <summary>A map from netstat state name to count: every state, or only those with sockets.</summary>
     public static void WriteStates(Utf8JsonWriter j, string name, StateCounts counts, bool nonZeroOnly = false)
     {

@@ -10,13 +10,7 @@ internal static class SummaryJsonRenderer
     {
         using var j = JsonOutput.Create(o.Stream);
         j.WriteStartObject();
-        j.WriteString("host", snapshot.HostName);
-        j.WriteString("takenAt", snapshot.TakenAt);
-        j.WriteString("source", snapshot.Source == SocketSource.SockDiag ? "sock_diag" : "procfs");
-        if (snapshot.NetworkNamespace is { } ns)
-        {
-            j.WriteString("netns", ns);
-        }
+        JsonOutput.WriteSnapshotHeader(j, snapshot);
 
         j.WriteNumber("total", s.All.Total);
         JsonOutput.WriteStates(j, "states", s.All);

@@ -7,6 +7,18 @@ public sealed class StateCounts
 
     public int Total { get; private set; }
 
+    public static StateCounts Of(IEnumerable<TcpSocket> sockets)
+    {
+        ArgumentNullException.ThrowIfNull(sockets);
+        var counts = new StateCounts();
+        foreach (var s in sockets)
+        {
+            counts.Add(s.State);
+        }
+
+        return counts;
+    }
+
     public int this[TcpState state] => _counts[(int)state];
 
     public void Add(TcpState state)
