@@ -1,3 +1,4 @@
+using System.Text.Json;
 using TcpDoctor.Kernel;
 using TcpDoctor.Watching;
 
@@ -65,6 +66,14 @@ public sealed class CounterRatesTests
     [Fact]
     public void No_time_between_samples_gives_no_rates() =>
         Assert.Equal(CounterRates.None, CounterRates.Between(State(0, 0, 0), State(10, 10, 10), 0));
+
+    [Fact]
+    public void Rates_carry_every_name_of_the_watch_json_contract_in_camel_case()
+    {
+        string[] contract = ["activeOpens", "passiveOpens", "resetsSent", "resetsReceived", "retransSegs", "listenDrops", "timeWaitOverflows"];
+        var names = typeof(CounterRates).GetProperties().Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name)).ToHashSet();
+        Assert.Subset(names, contract.ToHashSet());
+    }
 
     /// <summary>Each counter at base × its position, so a counter read from the wrong name shows.</summary>
     private static KernelState State(long tcp, long ext, long? ct) => new()
