@@ -89,7 +89,7 @@ internal sealed class NetlinkSocket : INetlinkTransport
         // the others, such as a reader opened for --netns.
         var fresh = _namespaceId is not null && NetworkNamespace.CurrentId() == _namespaceId
             ? OpenSocket()
-            : NetworkNamespace.Run(_namespace, _namespaceId ?? "of the sock_diag socket", OpenSocket);
+            : NetworkNamespace.Run(_namespace, _namespaceId ?? "net:[unknown]", OpenSocket);
         _fd.Dispose();
         _fd = fresh;
     }

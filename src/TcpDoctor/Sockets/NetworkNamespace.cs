@@ -129,15 +129,10 @@ public static class NetworkNamespace
 
     private static T RunInside<T>(SafeFdHandle target, string nameOrPath, Func<T> action)
     {
-        using var original = Libc.OpenReadOnly(ThreadNamespacePath, out var errno);
-        if (original.IsInvalid)
-        {
-            throw new TcpDoctorException($"cannot read this thread's network namespace ({ThreadNamespacePath}): {Errno.Describe(errno)}");
-        }
-
+        using var original = OpenCurrent();
         if (Libc.setns(target, Libc.CLONE_NEWNET) != 0)
         {
-            errno = Marshal.GetLastPInvokeError();
+            var errno = Marshal.GetLastPInvokeError();
             throw errno switch
             {
                 Errno.EPERM => new TcpDoctorException("entering a network namespace needs CAP_SYS_ADMIN"),

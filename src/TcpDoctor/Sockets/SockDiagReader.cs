@@ -7,7 +7,9 @@ namespace TcpDoctor.Sockets;
 /// The netlink socket belongs for life to the network namespace of the thread that opened it: open
 /// the reader inside <see cref="NetworkNamespace.Run{T}"/> to read another namespace, then use it
 /// from any thread. One request at a time per reader (not thread-safe); to dump AF_INET and AF_INET6
-/// concurrently, use one reader per family.
+/// concurrently, use one reader per family. A request that fails half-way (a timeout, a datagram that
+/// does not parse) leaves the reader usable: the next request starts on a new netlink socket in the
+/// same namespace, instead of waiting for the rest of an answer that may never come.
 /// </summary>
 public sealed partial class SockDiagReader : IDisposable
 {
