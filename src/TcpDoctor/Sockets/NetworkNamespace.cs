@@ -33,13 +33,23 @@ public static class NetworkNamespace
         }
 
         using var target = OpenNamespace(nameOrPath);
+        return Run(target, nameOrPath, action);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> on a new thread inside the namespace that <paramref name="target"/>
+    /// (an open /proc/.../ns/net or /run/netns file) refers to; <paramref name="description"/> names it in errors.
+    /// </summary>
+    /// <exception cref="TcpDoctorException">No permission to enter it, or not a network namespace.</exception>
+    internal static T Run<T>(SafeFdHandle target, string description, Func<T> action)
+    {
         var result = default(T);
         ExceptionDispatchInfo? failure = null;
         var thread = new Thread(() =>
         {
             try
             {
-                result = RunInside(target, nameOrPath, action);
+                result = RunInside(target, description, action);
             }
             catch (Exception e)
             {
@@ -71,6 +81,20 @@ public static class NetworkNamespace
         {
             return null;
         }
+    }
+
+    /// <summary>An open handle on the calling thread's network namespace, to come back to it from another thread.</summary>
+    /// <exception cref="TcpDoctorException">/proc/thread-self/ns/net cannot be opened.</exception>
+    internal static SafeFdHandle OpenCurrent()
+    {
+        var handle = Libc.OpenReadOnly(ThreadNamespacePath, out var errno);
+        if (handle.IsInvalid)
+        {
+            handle.Dispose();
+            throw new TcpDoctorException($"cannot read this thread's network namespace ({ThreadNamespacePath}): {Errno.Describe(errno)}");
+        }
+
+        return handle;
     }
 
     /// <summary>/run/netns/NAME for a bare name; anything with a slash is taken as a path.</summary>
@@ -105,15 +129,10 @@ public static class NetworkNamespace
 
     private static T RunInside<T>(SafeFdHandle target, string nameOrPath, Func<T> action)
     {
-        using var original = Libc.OpenReadOnly(ThreadNamespacePath, out var errno);
-        if (original.IsInvalid)
-        {
-            throw new TcpDoctorException($"cannot read this thread's network namespace ({ThreadNamespacePath}): {Errno.Describe(errno)}");
-        }
-
+        using var original = OpenCurrent();
         if (Libc.setns(target, Libc.CLONE_NEWNET) != 0)
         {
-            errno = Marshal.GetLastPInvokeError();
+            var errno = Marshal.GetLastPInvokeError();
             throw errno switch
             {
                 Errno.EPERM => new TcpDoctorException("entering a network namespace needs CAP_SYS_ADMIN"),

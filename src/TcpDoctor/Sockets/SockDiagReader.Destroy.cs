@@ -24,14 +24,13 @@ public sealed partial class SockDiagReader
             throw new ArgumentException("Refusing to destroy a socket without its sock_diag cookie: for a connection that is gone the kernel would destroy the port's listener instead.", nameof(socket));
         }
 
-        ObjectDisposedException.ThrowIf(_fd.IsClosed, this);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var family = socket.Family != 0 ? socket.Family : (byte)(socket.LocalAddress.IsIPv6 ? Libc.AF_INET6 : Libc.AF_INET);
         if (family is not (Libc.AF_INET or Libc.AF_INET6))
         {
             throw new ArgumentException($"Socket family {family} is not AF_INET or AF_INET6.", nameof(socket));
         }
 
-        FinishAbandonedDump();
         Span<byte> request = stackalloc byte[RequestSize];
         var seq = WriteRequest(request, nlmsghdr.SOCK_DESTROY, nlmsghdr.NLM_F_REQUEST | nlmsghdr.NLM_F_ACK, family, 0, 0);
         var id = request.Slice(nlmsghdr.Size + inet_diag_req_v2.id, inet_diag_sockid.Size);
@@ -47,12 +46,18 @@ public sealed partial class SockDiagReader
         // With NLM_F_ACK the answer is exactly one NLMSG_ERROR: error 0 = destroyed.
         while (true)
         {
-            var data = new ReadOnlySpan<byte>(_buffer, 0, Receive());
+            // An ACK is a few dozen bytes; a truncated one is dropped by the reset of the next request.
+            if (!ReceiveWhole(out var data))
+            {
+                throw new TcpDoctorException("the answer to SOCK_DESTROY did not fit the receive buffer");
+            }
+
             while (NextMessage(ref data, out var message))
             {
                 if (HostOrder.ReadUInt32(message[nlmsghdr.nlmsg_seq..]) == seq
                     && HostOrder.ReadUInt16(message[nlmsghdr.nlmsg_type..]) == nlmsghdr.NLMSG_ERROR)
                 {
+                    _unfinished = false;
                     var payload = message[nlmsghdr.Size..];
                     var error = payload.Length >= 4 ? HostOrder.ReadInt32(payload) : -Errno.EINVAL;
                     return DestroyResult.FromErrno(-error);

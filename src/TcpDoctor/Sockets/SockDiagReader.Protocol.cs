@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using TcpDoctor.Interop;
 
 namespace TcpDoctor.Sockets;
@@ -13,14 +12,18 @@ public sealed partial class SockDiagReader
     // the last few of the previous one catches that without a set of every cookie.
     private const int BoundaryWindow = 32;
 
-    /// <summary>Runs one dump; returns true when the kernel flagged it NLM_F_DUMP_INTR.</summary>
-    private bool DumpOnce(byte family, byte ext, List<TcpSocket> into)
+    // A datagram larger than this is not a sock_diag answer but a broken kernel or transport.
+    private const int MaxBufferSize = 4 * 1024 * 1024;
+
+    // Buffers grow in whole pages.
+    private const int BufferGrowStep = 4096;
+
+    /// <summary>Runs one dump, appending its sockets to <paramref name="into"/>.</summary>
+    private DumpOutcome DumpOnce(byte family, byte ext, List<TcpSocket> into)
     {
-        FinishAbandonedDump();
         Span<byte> request = stackalloc byte[RequestSize];
         var seq = WriteRequest(request, nlmsghdr.SOCK_DIAG_BY_FAMILY, nlmsghdr.NLM_F_REQUEST | nlmsghdr.NLM_F_DUMP, family, ext, inet_diag_req_v2.AllStates);
         Send(request);
-        _unfinishedSeq = seq;
 
         Span<ulong> previousTail = stackalloc ulong[BoundaryWindow];
         Span<ulong> currentTail = stackalloc ulong[BoundaryWindow];
@@ -28,7 +31,11 @@ public sealed partial class SockDiagReader
         var interrupted = false;
         while (true)
         {
-            var data = new ReadOnlySpan<byte>(_buffer, 0, Receive());
+            if (!ReceiveWhole(out var data))
+            {
+                return DumpOutcome.Truncated;
+            }
+
             var index = 0;
             while (NextMessage(ref data, out var message))
             {
@@ -49,8 +56,10 @@ public sealed partial class SockDiagReader
                             continue;
                         }
 
+                        // Cookie 0 is no identity (the kernel assigns one to every socket it reports), so
+                        // records without one are never taken for each other.
                         var cookie = ReadCookie(payload[inet_diag_msg.id..]);
-                        if (index < BoundaryWindow && previousTail[..previousCount].Contains(cookie))
+                        if (cookie != 0 && index < BoundaryWindow && previousTail[..previousCount].Contains(cookie))
                         {
                             continue;
                         }
@@ -64,48 +73,87 @@ public sealed partial class SockDiagReader
                         break;
 
                     case nlmsghdr.NLMSG_DONE:
-                        _unfinishedSeq = 0;
+                        _unfinished = false;
                         var status = payload.Length >= 4 ? HostOrder.ReadInt32(payload) : 0;
                         if (status < 0)
                         {
                             throw new TcpDoctorException($"the sock_diag dump failed part-way: {Errno.Describe(-status)}");
                         }
 
-                        return interrupted;
+                        return interrupted ? DumpOutcome.Interrupted : DumpOutcome.Complete;
 
                     case nlmsghdr.NLMSG_ERROR:
-                        _unfinishedSeq = 0;
+                        _unfinished = false;
                         var error = payload.Length >= 4 ? HostOrder.ReadInt32(payload) : -Errno.EINVAL;
                         if (error == 0)
                         {
-                            return interrupted;
+                            return interrupted ? DumpOutcome.Interrupted : DumpOutcome.Complete;
                         }
 
                         throw new TcpDoctorException($"the kernel refused the sock_diag dump: {Errno.Describe(-error)}");
                 }
             }
 
+            // The tail is the last BoundaryWindow records, kept in ring order; order does not matter to Contains.
             previousCount = Math.Min(index, BoundaryWindow);
             currentTail[..previousCount].CopyTo(previousTail);
         }
     }
 
-    /// <summary>Reads the datagrams left by a dump that an exception interrupted, up to its end.</summary>
-    private void FinishAbandonedDump()
+    /// <summary>Writes nlmsghdr + inet_diag_req_v2 with a zero socket id; returns the sequence number used.</summary>
+    private uint WriteRequest(Span<byte> request, ushort type, ushort flags, byte family, byte ext, uint states)
     {
-        while (_unfinishedSeq != 0)
+        request.Clear();
+        var seq = ++_seq;
+        HostOrder.WriteUInt32(request[nlmsghdr.nlmsg_len..], RequestSize);
+        HostOrder.WriteUInt16(request[nlmsghdr.nlmsg_type..], type);
+        HostOrder.WriteUInt16(request[nlmsghdr.nlmsg_flags..], flags);
+        HostOrder.WriteUInt32(request[nlmsghdr.nlmsg_seq..], seq);
+        var req = request[nlmsghdr.Size..];
+        req[inet_diag_req_v2.sdiag_family] = family;
+        req[inet_diag_req_v2.sdiag_protocol] = inet_diag_req_v2.IPPROTO_TCP;
+        req[inet_diag_req_v2.idiag_ext] = ext;
+        HostOrder.WriteUInt32(req[inet_diag_req_v2.idiag_states..], states);
+        return seq;
+    }
+
+    /// <summary>Sends a request; its answer counts as unfinished until its end is read.</summary>
+    private void Send(ReadOnlySpan<byte> request)
+    {
+        if (_unfinished)
         {
-            var data = new ReadOnlySpan<byte>(_buffer, 0, Receive());
-            while (NextMessage(ref data, out var message))
-            {
-                var type = HostOrder.ReadUInt16(message[nlmsghdr.nlmsg_type..]);
-                if (HostOrder.ReadUInt32(message[nlmsghdr.nlmsg_seq..]) == _unfinishedSeq
-                    && type is nlmsghdr.NLMSG_DONE or nlmsghdr.NLMSG_ERROR)
-                {
-                    _unfinishedSeq = 0;
-                }
-            }
+            // Whatever the previous request still has coming (or never sends) dies with the old socket;
+            // reading it to its end could wait forever.
+            _transport.Reset();
+            _unfinished = false;
         }
+
+        _transport.Send(request);
+        _unfinished = true;
+    }
+
+    /// <summary>
+    /// Receives one datagram. False when it did not fit: the buffer is then grown to its size, and the
+    /// request must be sent again (the lost part cannot be read again; the unfinished answer is dropped
+    /// with a transport reset), which is how iproute2 copes with a datagram larger than its buffer.
+    /// </summary>
+    private bool ReceiveWhole(out ReadOnlySpan<byte> data)
+    {
+        var length = _transport.Receive(_buffer);
+        if (length <= _buffer.Length)
+        {
+            data = new ReadOnlySpan<byte>(_buffer, 0, length);
+            return true;
+        }
+
+        if (length > MaxBufferSize)
+        {
+            throw new TcpDoctorException($"a sock_diag datagram of {length} bytes is larger than any answer can be ({MaxBufferSize} bytes)");
+        }
+
+        _buffer = GC.AllocateUninitializedArray<byte>((length + BufferGrowStep - 1) / BufferGrowStep * BufferGrowStep);
+        data = default;
+        return false;
     }
 
     /// <summary>Takes the next netlink message off <paramref name="data"/>.</summary>
@@ -126,67 +174,6 @@ public sealed partial class SockDiagReader
         message = data[..(int)length];
         data = data[Math.Min(nlmsghdr.Align((int)length), data.Length)..];
         return true;
-    }
-
-    /// <summary>Writes nlmsghdr + inet_diag_req_v2 with a zero socket id; returns the sequence number used.</summary>
-    private uint WriteRequest(Span<byte> request, ushort type, ushort flags, byte family, byte ext, uint states)
-    {
-        request.Clear();
-        var seq = ++_seq;
-        HostOrder.WriteUInt32(request[nlmsghdr.nlmsg_len..], RequestSize);
-        HostOrder.WriteUInt16(request[nlmsghdr.nlmsg_type..], type);
-        HostOrder.WriteUInt16(request[nlmsghdr.nlmsg_flags..], flags);
-        HostOrder.WriteUInt32(request[nlmsghdr.nlmsg_seq..], seq);
-        var req = request[nlmsghdr.Size..];
-        req[inet_diag_req_v2.sdiag_family] = family;
-        req[inet_diag_req_v2.sdiag_protocol] = inet_diag_req_v2.IPPROTO_TCP;
-        req[inet_diag_req_v2.idiag_ext] = ext;
-        HostOrder.WriteUInt32(req[inet_diag_req_v2.idiag_states..], states);
-        return seq;
-    }
-
-    private unsafe void Send(ReadOnlySpan<byte> request)
-    {
-        fixed (byte* p = request)
-        {
-            while (Libc.send(_fd, p, (nuint)request.Length, 0) < 0)
-            {
-                var errno = Marshal.GetLastPInvokeError();
-                if (errno != Errno.EINTR)
-                {
-                    throw new TcpDoctorException($"sending to netlink sock_diag failed: {Errno.Describe(errno)}");
-                }
-            }
-        }
-    }
-
-    /// <summary>Receives one datagram into the pinned buffer; returns its length.</summary>
-    private unsafe int Receive()
-    {
-        while (true)
-        {
-            // MSG_TRUNC makes recv return the datagram's real length, so truncation cannot go unseen.
-            var n = Libc.recv(_fd, _bufferAddress, BufferSize, Libc.MSG_TRUNC);
-            if (n > BufferSize)
-            {
-                throw new TcpDoctorException($"a sock_diag datagram of {n} bytes did not fit the {BufferSize}-byte buffer");
-            }
-
-            if (n >= 0)
-            {
-                return (int)n;
-            }
-
-            var errno = Marshal.GetLastPInvokeError();
-            if (errno == Errno.EINTR)
-            {
-                continue;
-            }
-
-            throw errno == Errno.EAGAIN
-                ? new TcpDoctorException($"netlink sock_diag did not answer within {ReceiveTimeoutSeconds} s")
-                : new TcpDoctorException($"reading from netlink sock_diag failed: {Errno.Describe(errno)}");
-        }
     }
 
     /// <summary>The u64 cookie of an inet_diag_sockid: two host-order u32 words, low word first.</summary>
