@@ -82,9 +82,9 @@ public static class SnapshotReader
             var sw = Stopwatch.StartNew();
             Attribute(sockets, processes);
             timings["attribute"] = sw.Elapsed;
-            if (processes.ProcessesUnreadable > 0)
+            if (AttributionNote.Of(processes) is { } note)
             {
-                notices.Add($"{processes.ProcessesUnreadable} processes could not be read ({processes.UnreadableReason}); their sockets show no process.");
+                notices.Add(note);
             }
         }
 
