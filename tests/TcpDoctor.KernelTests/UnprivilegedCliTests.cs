@@ -34,7 +34,7 @@ public sealed class UnprivilegedCliTests
         var notices = root.GetProperty("notices").EnumerateArray().Select(n => n.GetString()!).ToList();
         var limitations = root.GetProperty("limitations").EnumerateArray().Select(n => n.GetString()!).ToList();
         var note = Assert.Single(notices, n => n.StartsWith(NotePrefix, StringComparison.Ordinal));
-        Assert.Contains("permission denied (not root)", note, StringComparison.Ordinal);
+        Assert.Contains("permission denied: not root", note, StringComparison.Ordinal);
         Assert.DoesNotContain(notices.Concat(limitations), n => n != note && n.Contains("process", StringComparison.OrdinalIgnoreCase) && !n.Contains("tcp_info", StringComparison.Ordinal));
 
         Assert.True(text.ExitCode == 0, text.ToString());

@@ -34,7 +34,10 @@ public static class AttributionNote
         return parts.Count == 0 ? null : $"Process attribution is partial: {string.Join("; ", parts)}. Their sockets show no process.";
     }
 
-    /// <summary>"10 permission denied (not root), 2 too many open files", most frequent first; null when every process was read.</summary>
+    /// <summary>
+    /// "10 permission denied: not root, 2 too many open files", most frequent first; just the reason when
+    /// there is one ("permission denied: not root"); null when every process was read.
+    /// </summary>
     public static string? Reasons(ProcessTable table, bool? root = null)
     {
         ArgumentNullException.ThrowIfNull(table);
@@ -44,6 +47,11 @@ public static class AttributionNote
         }
 
         var isRoot = root ?? Libc.geteuid() == 0;
+        if (table.UnreadableByErrno.Count == 1)
+        {
+            return Why(table.UnreadableByErrno.Keys.Single(), isRoot);
+        }
+
         return string.Join(", ", table.UnreadableByErrno
             .OrderByDescending(kv => kv.Value)
             .ThenBy(kv => kv.Key)
@@ -53,9 +61,9 @@ public static class AttributionNote
     /// <summary>One errno in the words of this note.</summary>
     public static string Why(int errno, bool root) => errno switch
     {
-        Errno.EACCES when !root => "permission denied (not root)",
+        Errno.EACCES when !root => "permission denied: not root",
         Errno.EACCES => "permission denied",
-        Errno.EPERM => "operation not permitted (a security module refused)",
+        Errno.EPERM => "operation not permitted: a security module refused",
         _ => FileErrors.Errno(errno),
     };
 

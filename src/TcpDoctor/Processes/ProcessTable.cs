@@ -47,7 +47,7 @@ public sealed class ProcessTable
     /// <summary>How many processes could not be read, whatever the reason.</summary>
     public int ProcessesUnreadable { get; }
 
-    /// <summary>Why some processes were unreadable, in words ("10 permission denied (not root), 2 too many open files"), or null.</summary>
+    /// <summary>Why some processes were unreadable, in words ("10 permission denied: not root, 2 too many open files"), or null.</summary>
     public string? UnreadableReason => AttributionNote.Reasons(this);
 
     /// <summary>hidepid and PID-namespace facts: what the scan could not even list.</summary>

@@ -27,7 +27,16 @@ public sealed class AttributionNoteTests
     {
         var table = Table(new() { [EMFILE] = 2, [EACCES] = 10 });
         Assert.Equal(
-            "Process attribution is partial: 12 processes could not be read (10 permission denied (not root), 2 too many open files). Their sockets show no process.",
+            "Process attribution is partial: 12 processes could not be read (10 permission denied: not root, 2 too many open files). Their sockets show no process.",
+            AttributionNote.Of(table, root: false));
+    }
+
+    [Fact]
+    public void One_reason_is_said_without_repeating_the_count()
+    {
+        var table = Table(new() { [EACCES] = 124 });
+        Assert.Equal(
+            "Process attribution is partial: 124 processes could not be read (permission denied: not root). Their sockets show no process.",
             AttributionNote.Of(table, root: false));
     }
 
@@ -36,7 +45,7 @@ public sealed class AttributionNoteTests
     {
         var table = Table(new() { [EPERM] = 1, [EACCES] = 1 });
         Assert.Equal(
-            "Process attribution is partial: 2 processes could not be read (1 operation not permitted (a security module refused), 1 permission denied). Their sockets show no process.",
+            "Process attribution is partial: 2 processes could not be read (1 operation not permitted: a security module refused, 1 permission denied). Their sockets show no process.",
             AttributionNote.Of(table, root: true));
     }
 
@@ -45,7 +54,7 @@ public sealed class AttributionNoteTests
     {
         var table = Table(new() { [ENOMEM] = 1 }, new ProcessVisibility { HidePid = "invisible", HidesOtherUsers = true, IsInitPidNamespace = false });
         Assert.Equal(
-            "Process attribution is partial: 1 process could not be read (1 out of memory); /proc is mounted with hidepid=invisible, so other users' processes are hidden from a non-root user; " +
+            "Process attribution is partial: 1 process could not be read (out of memory); /proc is mounted with hidepid=invisible, so other users' processes are hidden from a non-root user; " +
             "/proc shows a PID namespace other than the host's (a container?), so processes outside it are not seen. Their sockets show no process.",
             AttributionNote.Of(table, root: false));
     }

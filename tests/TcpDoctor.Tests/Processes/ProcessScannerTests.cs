@@ -110,7 +110,7 @@ public sealed partial class ProcessScannerTests
         }
         else
         {
-            Assert.Contains("permission denied (not root)", table.UnreadableReason, StringComparison.Ordinal);
+            Assert.Contains("permission denied: not root", table.UnreadableReason, StringComparison.Ordinal);
         }
 
         if (StatusField("Uid") == "0")
