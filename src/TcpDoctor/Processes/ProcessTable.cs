@@ -29,7 +29,10 @@ public sealed class ProcessTable
         Visibility = visibility;
     }
 
-    /// <summary>A table whose unreadable processes were all denied (EACCES), with unknown visibility: for synthetic snapshots.</summary>
+    /// <summary>
+    /// A table whose unreadable processes were all denied (EACCES), with unknown visibility: for synthetic
+    /// snapshots. <paramref name="unreadableReason"/> is not kept: <see cref="UnreadableReason"/> is said from the errno.
+    /// </summary>
     public ProcessTable(Dictionary<uint, int> ownerByInode, Dictionary<uint, int> ownerCountByInode, Dictionary<int, ProcessInfo> byPid, int processesScanned, int processesUnreadable, string? unreadableReason)
         : this(ownerByInode, ownerCountByInode, byPid, processesScanned, processesUnreadable > 0 ? new Dictionary<int, int> { [Interop.Errno.EACCES] = processesUnreadable } : [], ProcessVisibility.Unknown)
     {
