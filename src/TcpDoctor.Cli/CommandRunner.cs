@@ -3,8 +3,8 @@ using System.CommandLine;
 namespace TcpDoctor.Cli;
 
 /// <summary>
-/// Runs the parsed command and turns expected failures into one line on stderr and an exit code.
-/// Set TCPDOCTOR_DEBUG=1 to see stack traces of unexpected errors.
+/// Runs the parsed command and turns expected failures into one line on stderr and an
+/// <see cref="ExitCode"/>. Set TCPDOCTOR_DEBUG=1 to see stack traces of unexpected errors.
 /// </summary>
 internal static class CommandRunner
 {
@@ -18,7 +18,7 @@ internal static class CommandRunner
             }
 
             Console.Error.WriteLine("Try 'tcpdoctor --help' or 'tcpdoctor VERB --help'.");
-            return ExitCodes.Usage;
+            return (int)ExitCode.Usage;
         }
 
         try
@@ -28,21 +28,37 @@ internal static class CommandRunner
         catch (TcpDoctorException e)
         {
             Console.Error.WriteLine($"tcpdoctor: {e.Message}");
-            return e.ExitCode;
+            return (int)e.ExitCode;
         }
         catch (OperationCanceledException)
         {
-            return 130;
+            return (int)ExitCode.Interrupted;
         }
         catch (IOException e) when (e.HResult == 32 || e.Message.Contains("Broken pipe", StringComparison.Ordinal))
         {
-            // Output piped into head(1): not an error.
-            return ExitCodes.Ok;
+            // EPIPE: output piped into head(1) that has stopped reading. Not an error.
+            return (int)ExitCode.Ok;
         }
         catch (Exception e) when (Environment.GetEnvironmentVariable("TCPDOCTOR_DEBUG") is null)
         {
-            Console.Error.WriteLine($"tcpdoctor: internal error: {e.GetType().Name}: {e.Message} (TCPDOCTOR_DEBUG=1 shows the stack; please report it)");
-            return 70;
+            Console.Error.WriteLine($"tcpdoctor: internal error: {InternalError(e)} (TCPDOCTOR_DEBUG=1 shows the stack; please report it)");
+            return (int)ExitCode.Internal;
         }
+    }
+
+    /// <summary>
+    /// The type and, where it is text, the message. The runtime's own messages are resource keys in this
+    /// build (UseSystemResourceKeys), so they are replaced by our words or left out.
+    /// </summary>
+    internal static string InternalError(Exception e)
+    {
+        if (e is IOException or UnauthorizedAccessException)
+        {
+            return $"{e.GetType().Name}: {FileErrors.Describe(e)}";
+        }
+
+        return FileErrors.IsResourceKey(e.Message) || string.IsNullOrWhiteSpace(e.Message)
+            ? e.GetType().Name
+            : $"{e.GetType().Name}: {e.Message}";
     }
 }

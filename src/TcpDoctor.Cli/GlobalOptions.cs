@@ -11,11 +11,8 @@ internal static class GlobalOptions
         Recursive = true,
     };
 
-    public static Option<OutputFormat> Format() => new("--format", "-o")
-    {
-        Description = "Output format: text for people, json for scripts.",
-        DefaultValueFactory = _ => OutputFormat.Text,
-    };
+    public static Option<OutputFormat> Format() =>
+        EnumOption.Create("--format", ["-o"], "Output format: text for people, json for scripts.", OutputFormat.Text);
 
     public static Option<string?> NetNs() => new("--netns")
     {

@@ -18,7 +18,9 @@ internal static class Program
             "  sudo tcpdoctor summary --netns blue   read another network namespace\n" +
             "  sudo tcpdoctor reap --finding hung-requests          dry run: what would be destroyed\n" +
             "  sudo tcpdoctor lab hung-requests     reproduce a pathology in a private namespace\n\n" +
-            "Exit status of diagnose: 0 nothing at warning or above, 1 warning, 2 critical, 3 could not diagnose.");
+            "Exit status: diagnose 0 nothing at warning or above, 1 warning, 2 critical; every verb 3 an expected failure " +
+            "(a file it cannot use, a missing permission, a missing kernel feature; for diagnose: could not diagnose), " +
+            "64 a usage error, 70 an internal error.");
 
         root.Options.Add(GlobalOptions.NoColor);
 

@@ -61,16 +61,16 @@ internal sealed class SocketFilterArgs
         {
             if (!AddressPrefix.TryParse(r, out var prefix))
             {
-                throw new TcpDoctorException($"--remote '{r}' is not an address or ADDR/PREFIX (e.g. 10.0.0.2 or 10.0.0.0/8).");
+                throw Usage.Error($"--remote '{r}' is not an address or ADDR/PREFIX (e.g. 10.0.0.2 or 10.0.0.0/8).");
             }
 
             remote = prefix;
         }
 
-        TimeSpan? idle = parse.GetValue(IdleOver) is { } i ? Duration.Parse(i) : null;
+        TimeSpan? idle = parse.GetValue(IdleOver) is { } i ? Usage.Duration("--idle-over", i) : null;
         return new SocketFilter
         {
-            States = SocketFilter.ParseStates(parse.GetValue(State) ?? []),
+            States = Usage.Check(() => SocketFilter.ParseStates(parse.GetValue(State) ?? [])),
             Port = PortValue(parse, Port, "--port"),
             LocalPort = PortValue(parse, LocalPort, "--local-port"),
             RemotePort = PortValue(parse, RemotePort, "--remote-port"),
@@ -89,7 +89,7 @@ internal sealed class SocketFilterArgs
 
         if (p is < 0 or > 65535)
         {
-            throw new TcpDoctorException(string.Create(CultureInfo.InvariantCulture, $"{name} {p} is not a port (0-65535)."));
+            throw Usage.Error(string.Create(CultureInfo.InvariantCulture, $"{name} {p} is not a port (0-65535)."));
         }
 
         return (ushort)p;

@@ -60,6 +60,12 @@ internal sealed class ThresholdArgs
             t = ThresholdsLoader.Load(path, t);
         }
 
+        return Usage.Check(() => ApplyFlags(parse, t));
+    }
+
+    /// <summary>--set, --stale-after, --hung-after, --max-per-client over <paramref name="t"/>: all command-line values, so their mistakes are usage errors.</summary>
+    private Thresholds ApplyFlags(ParseResult parse, Thresholds t)
+    {
         foreach (var assignment in parse.GetValue(_set) ?? [])
         {
             var eq = assignment.IndexOf('=', StringComparison.Ordinal);

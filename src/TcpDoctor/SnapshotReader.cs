@@ -25,6 +25,12 @@ public static class SnapshotReader
         // Everything tied to a network namespace is opened on the namespace's thread: netlink sockets stay
         // in the namespace they were created in, and /proc/thread-self/net and /proc/sys follow the thread.
         var opened = NetworkNamespace.Run(options.NetworkNamespace, () => OpenInNamespace(options));
+        if (options.KernelContext && HostSysctls.AreMissing(opened.Kernel.Sysctls))
+        {
+            // Read inside a child namespace, where the host-wide ones do not exist: read them from the host.
+            opened.Kernel = opened.Kernel with { Sysctls = HostSysctls.Complete(opened.Kernel.Sysctls, Path.Combine(options.ProcRoot, "sys")) };
+        }
+
         timings["open"] = total.Elapsed;
         if (opened.SockDiagError is { } why)
         {
@@ -82,9 +88,9 @@ public static class SnapshotReader
             var sw = Stopwatch.StartNew();
             Attribute(sockets, processes);
             timings["attribute"] = sw.Elapsed;
-            if (processes.ProcessesUnreadable > 0)
+            if (AttributionNote.Of(processes) is { } note)
             {
-                notices.Add($"{processes.ProcessesUnreadable} processes could not be read ({processes.UnreadableReason}); their sockets show no process.");
+                notices.Add(note);
             }
         }
 
@@ -218,7 +224,7 @@ public static class SnapshotReader
 
         public long Monotonic { get; init; }
 
-        public KernelState Kernel { get; init; } = KernelState.Empty;
+        public KernelState Kernel { get; set; } = KernelState.Empty;
 
         public SockDiagReader? V4 { get; set; }
 

@@ -6,8 +6,13 @@ namespace TcpDoctor;
 /// </summary>
 public sealed class TcpDoctorException : Exception
 {
-    public TcpDoctorException(string message, int exitCode = ExitCodes.Failure, Exception? inner = null)
+    public TcpDoctorException(string message, ExitCode exitCode, Exception? inner = null)
         : base(message, inner) => ExitCode = exitCode;
+
+    public TcpDoctorException(string message, int exitCode, Exception? inner = null)
+        : this(message, (ExitCode)exitCode, inner)
+    {
+    }
 
     public TcpDoctorException()
     {
@@ -23,22 +28,5 @@ public sealed class TcpDoctorException : Exception
     {
     }
 
-    public int ExitCode { get; } = ExitCodes.Failure;
-}
-
-/// <summary>
-/// Process exit codes. diagnose/check follow the Nagios convention: 0 OK, 1 warning, 2 critical,
-/// 3 unknown (could not diagnose).
-/// </summary>
-public static class ExitCodes
-{
-    public const int Ok = 0;
-    public const int Warning = 1;
-    public const int Critical = 2;
-    public const int Unknown = 3;
-
-    /// <summary>Usage error or expected failure of a non-diagnostic verb.</summary>
-    public const int Failure = 3;
-
-    public const int Usage = 64;
+    public ExitCode ExitCode { get; } = ExitCode.Failure;
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Sockets;
 using TcpDoctor.KernelTests.Infrastructure;
 using TcpDoctor.Sockets;
@@ -92,6 +93,12 @@ public sealed class SnapshotReaderTests(SocketZooFixture fixture) : IClassFixtur
         Assert.Equal(ns.Exec("cat", "/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray(),
             new[] { kernel.Sysctls.LocalPortRange!.Value.Low, kernel.Sysctls.LocalPortRange!.Value.High });
         Assert.True(kernel.Tcp["ActiveOpens"] > 0, "the zoo opened connections in this namespace");
-        Assert.Null(kernel.Sysctls.TcpMaxOrphans); // global sysctl: absent inside a child namespace
+
+        // Host-wide sysctls have no file inside a child namespace (KERNEL.md §5.1) but limit it all the same:
+        // the snapshot reads them from the host, where this test process runs.
+        Assert.Throws<FileNotFoundException>(() => ns.Run(() => File.ReadAllText("/proc/sys/net/ipv4/tcp_max_orphans")));
+        Assert.Equal(long.Parse(File.ReadAllText("/proc/sys/net/ipv4/tcp_max_orphans").Trim(), CultureInfo.InvariantCulture), kernel.Sysctls.TcpMaxOrphans);
+        var tcpMem = File.ReadAllText("/proc/sys/net/ipv4/tcp_mem").Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries).Select(v => long.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal((tcpMem[0], tcpMem[1], tcpMem[2]), kernel.Sysctls.TcpMem);
     }
 }

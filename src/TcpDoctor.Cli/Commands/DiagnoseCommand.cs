@@ -14,11 +14,7 @@ internal static class DiagnoseCommand
             Description = "Watch for this long so counter deltas (listen drops, SYN cookies, TIME_WAIT overflow, conntrack drops) and connection rates are known; 0 = instant.",
             DefaultValueFactory = _ => "1s",
         };
-        var minSeverity = new Option<Severity>("--min-severity")
-        {
-            Description = "Show only findings at or above this severity: info, warning, critical.",
-            DefaultValueFactory = _ => Severity.Info,
-        };
+        var minSeverity = EnumOption.Create("--min-severity", [], "Show only findings at or above this severity.", Severity.Info);
         var thresholdArgs = new ThresholdArgs();
         var snapshotArgs = new SnapshotArgs();
         var command = new Command(
@@ -26,7 +22,7 @@ internal static class DiagnoseCommand
             "Run every detector over a short sample of this host's TCP state and explain what is wrong: the pathology, " +
             "the evidence in numbers, the process and the peer responsible, what happens next and when, and what to change. " +
             "This is the default verb.\n\n" +
-            "Exit status: 0 nothing at warning or above, 1 a warning, 2 a critical finding, 3 could not diagnose.\n\n" +
+            "Exit status: 0 nothing at warning or above, 1 a warning, 2 a critical finding, 3 could not diagnose, 64 a usage error.\n\n" +
             "Examples:\n" +
             "  sudo tcpdoctor diagnose\n" +
             "  tcpdoctor diagnose --sample 5s --hung-after 30s --stale-after 10m\n" +
@@ -46,15 +42,15 @@ internal static class DiagnoseCommand
             {
                 using var o = Output.ForStdout(noColor);
                 ThresholdArgs.WriteList(o.Writer, thresholdArgs.ToThresholds(parse));
-                return ExitCodes.Ok;
+                return (int)ExitCode.Ok;
             }
 
             var thresholds = thresholdArgs.ToThresholds(parse);
             var sampleText = parse.GetValue(sample) ?? "1s";
-            var sampleFor = Duration.Parse(sampleText);
+            var sampleFor = Usage.Duration("--sample", sampleText);
             if (sampleFor > TimeSpan.FromMinutes(10))
             {
-                throw new TcpDoctorException("--sample longer than 10m: use 'tcpdoctor watch' to observe over time.");
+                throw Usage.Error("--sample longer than 10m: use 'tcpdoctor watch' to observe over time.");
             }
 
             var result = await DiagnosisResult.SampleAsync(snapshotArgs.ToOptions(parse), sampleFor, thresholds, cancellationToken);
@@ -69,7 +65,7 @@ internal static class DiagnoseCommand
                 DiagnosisTextRenderer.Render(output, result, shown);
             }
 
-            return result.ExitCode;
+            return (int)result.ExitCode;
         });
         return command;
     }

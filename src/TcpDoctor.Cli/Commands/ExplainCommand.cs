@@ -36,17 +36,17 @@ internal static class ExplainCommand
                     w.WriteLine($"  {known,-28}{title}");
                 }
 
-                return ExitCodes.Ok;
+                return (int)ExitCode.Ok;
             }
 
             var page = FindingPages.Get(wanted)
-                ?? throw new TcpDoctorException($"no finding '{wanted}'; 'tcpdoctor explain' lists them: {string.Join(", ", FindingPages.Ids)}.");
+                ?? throw Usage.Error($"no finding '{wanted}'; 'tcpdoctor explain' lists them: {string.Join(", ", FindingPages.Ids)}.");
             foreach (var line in page.Split('\n'))
             {
                 w.WriteLine(line.StartsWith('#') ? output.Bold(line) : line);
             }
 
-            return ExitCodes.Ok;
+            return (int)ExitCode.Ok;
         });
         return command;
     }

@@ -50,15 +50,15 @@ internal static class LabCommand
                 w.WriteLine($"  {s.Name,-18}{s.Description}");
             }
 
-            return ExitCodes.Ok;
+            return (int)ExitCode.Ok;
         }
 
         var scenario = LabScenarios.Find(scenarioName)
-            ?? throw new TcpDoctorException($"no lab '{scenarioName}'; 'tcpdoctor lab' lists them: {string.Join(", ", LabScenarios.All.Select(s => s.Name))}.", ExitCodes.Usage);
-        TimeSpan? hold = holdText is null ? null : Duration.Parse(holdText);
+            ?? throw new TcpDoctorException($"no lab '{scenarioName}'; 'tcpdoctor lab' lists them: {string.Join(", ", LabScenarios.All.Select(s => s.Name))}.", ExitCode.Usage);
+        TimeSpan? hold = holdText is null ? null : Usage.Duration("--hold", holdText);
         if (hold <= TimeSpan.Zero)
         {
-            throw new TcpDoctorException("--hold must be longer than 0.", ExitCodes.Usage);
+            throw new TcpDoctorException("--hold must be longer than 0.", ExitCode.Usage);
         }
 
         LabSession.RequireRoot();
@@ -87,7 +87,7 @@ internal static class LabCommand
         catch (OperationCanceledException)
         {
             say.Report("Interrupted; everything the lab made is removed.");
-            return ExitCodes.Ok;
+            return (int)ExitCode.Ok;
         }
 
         try
@@ -117,7 +117,7 @@ internal static class LabCommand
             session.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
 
-        return ExitCodes.Ok;
+        return (int)ExitCode.Ok;
     }
 
     /// <summary>

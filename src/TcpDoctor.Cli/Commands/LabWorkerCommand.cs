@@ -56,6 +56,6 @@ internal static class LabWorkerCommand
         }
 
         stop.Cancel();
-        return ExitCodes.Ok;
+        return (int)ExitCode.Ok;
     }
 }

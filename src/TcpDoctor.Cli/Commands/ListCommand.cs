@@ -33,7 +33,7 @@ internal static class ListCommand
             var max = parse.GetValue(limit) ?? int.MaxValue;
             if (max < 0)
             {
-                throw new TcpDoctorException("--limit must not be negative.");
+                throw Usage.Error("--limit must not be negative.");
             }
 
             var snapshot = snapshotArgs.Take(parse);
@@ -53,7 +53,7 @@ internal static class ListCommand
                 ListRenderers.Text(output, snapshot, rows);
             }
 
-            return ExitCodes.Ok;
+            return (int)ExitCode.Ok;
         });
         return command;
     }

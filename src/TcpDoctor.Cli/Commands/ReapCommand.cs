@@ -82,7 +82,7 @@ internal static class ReapCommand
             var limitOverride = parse.GetValue(maxPerMinute);
             if (limitOverride is < 0)
             {
-                throw new TcpDoctorException("--max-per-minute must not be negative (0 = no limit).");
+                throw Usage.Error("--max-per-minute must not be negative (0 = no limit).");
             }
 
             var baseThresholds = thresholds.ToThresholds(parse);
@@ -92,7 +92,7 @@ internal static class ReapCommand
                 if (!filters.ToFilter(parse).IsEmpty || parse.GetValue(finding) is not null || parse.GetValue(olderThan) is not null
                     || parse.GetValue(keepNewest) is not null || parse.GetValue(includeListeners))
                 {
-                    throw new TcpDoctorException("--policy takes its rules from the file: leave out the filter flags, or drop --policy.");
+                    throw Usage.Error("--policy takes its rules from the file: leave out the filter flags, or drop --policy.");
                 }
 
                 activePolicy = ReapPolicyLoader.Load(policyPath, baseThresholds);
@@ -104,23 +104,23 @@ internal static class ReapCommand
                     Name = "command-line",
                     Filter = filters.ToFilter(parse),
                     Finding = parse.GetValue(finding) is { } id ? Diagnosis.Catalog.Find(id)?.Id ?? id : null,
-                    OlderThan = parse.GetValue(olderThan) is { } o ? Duration.Parse(o) : null,
+                    OlderThan = parse.GetValue(olderThan) is { } o ? Usage.Duration("--older-than", o) : null,
                     KeepNewest = parse.GetValue(keepNewest),
                     IncludeListeners = parse.GetValue(includeListeners),
                 };
-                rule.Validate();
+                Usage.Check(rule.Validate);
                 activePolicy = ReapPolicy.Of(rule);
             }
 
             if (parse.GetValue(noProcesses) && activePolicy.Rules.Any(r => r.Filter.Process is not null))
             {
-                throw new TcpDoctorException("--no-processes leaves sockets without their process, so a process filter would match nothing.");
+                throw Usage.Error("--no-processes leaves sockets without their process, so a process filter would match nothing.");
             }
 
-            TimeSpan? interval = parse.GetValue(every) is { } e ? Duration.Parse(e) : null;
+            TimeSpan? interval = parse.GetValue(every) is { } e ? Usage.Duration("--every", e) : null;
             if (interval is { } i && i < TimeSpan.FromMilliseconds(100))
             {
-                throw new TcpDoctorException("--every must be at least 100ms.");
+                throw Usage.Error("--every must be at least 100ms.");
             }
 
             var snapshotOptions = new SnapshotOptions { NetworkNamespace = ns, Processes = !parse.GetValue(noProcesses) };

@@ -33,7 +33,7 @@ internal static class SummaryCommand
             var n = parse.GetValue(top);
             if (n < 1)
             {
-                throw new TcpDoctorException("--top must be at least 1.");
+                throw Usage.Error("--top must be at least 1.");
             }
 
             var snapshot = snapshotArgs.Take(parse);
@@ -55,7 +55,7 @@ internal static class SummaryCommand
                 Console.Error.WriteLine($"summary: build={built.TotalMilliseconds:0}ms render={(sw.Elapsed - built).TotalMilliseconds:0}ms uptime={(DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime).TotalMilliseconds:0}ms");
             }
 
-            return ExitCodes.Ok;
+            return (int)ExitCode.Ok;
         });
         return command;
     }

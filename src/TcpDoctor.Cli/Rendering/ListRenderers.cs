@@ -92,8 +92,8 @@ internal static class ListRenderers
         }
 
         var left = Duration.Format(TimeSpan.FromMilliseconds(s.TimerExpiresMs));
-        return s.TimerRetransmits > 0
-            ? $"{s.Timer.ToSsName()},{left},{s.TimerRetransmits}"
+        return s.TimerRetransmits is > 0 and var retransmits
+            ? $"{s.Timer.ToSsName()},{left},{retransmits}"
             : $"{s.Timer.ToSsName()},{left}";
     }
 

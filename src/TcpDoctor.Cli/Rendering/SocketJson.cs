@@ -59,7 +59,10 @@ internal static class SocketJson
         {
             j.WriteString("timer", s.Timer.ToSsName());
             j.WriteNumber("timerMs", s.TimerExpiresMs);
-            j.WriteNumber("timerRetransmits", s.TimerRetransmits);
+            if (s.TimerRetransmits is { } retransmits)
+            {
+                j.WriteNumber("timerRetransmits", retransmits);
+            }
         }
 
         if (s.Info.IsPresent && s.State != TcpState.Listen)

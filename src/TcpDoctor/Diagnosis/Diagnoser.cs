@@ -67,13 +67,11 @@ public static class Diagnoser
             notes.Add("No tcp_info (source is not sock_diag): idle and send/receive times are unknown, so hung-requests and stale-established cannot be judged.");
         }
 
-        if (current.Processes.Count == 0 && current.Sockets.Count > 0)
+        // Only when no process was looked at (--no-processes): a partial scan is the snapshot's own notice,
+        // which says which processes and why, so it is not repeated here in other words.
+        if (current.Processes.ProcessesScanned == 0 && current.Sockets.Count > 0)
         {
             notes.Add("Sockets are not attributed to processes: findings name ports and peers only.");
-        }
-        else if (current.Processes.ProcessesUnreadable > 0)
-        {
-            notes.Add($"{Say.N(current.Processes.ProcessesUnreadable)} processes could not be read{(current.Processes.UnreadableReason is { } r ? $" ({r})" : "")}: their sockets count as unowned.");
         }
 
         if (context.Sysctls.LocalPortRange is null)

@@ -44,7 +44,7 @@ internal static class RetransmitClock
     public static int Retransmits(TcpSocket socket)
     {
         ArgumentNullException.ThrowIfNull(socket);
-        return Math.Max(socket.TimerRetransmits, Math.Max(socket.Info.Retransmits, socket.Info.Backoff));
+        return Math.Max(socket.TimerRetransmits ?? 0, Math.Max(socket.Info.Retransmits, socket.Info.Backoff));
     }
 
     /// <summary>Estimated seconds since the unacknowledged data was first sent.</summary>

@@ -16,17 +16,7 @@ public static class ThresholdsLoader
     public static Thresholds Load(string path, Thresholds? baseline = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new TcpDoctorException($"cannot read thresholds file {path}: {e.Message}", ExitCodes.Failure, e);
-        }
-
-        return Parse(text, path, baseline);
+        return Parse(TextFiles.ReadSmall(path, "thresholds file"), path, baseline);
     }
 
     /// <summary>Parses <paramref name="text"/>; JSON when it starts with '{' or the name ends in .json, YAML otherwise.</summary>

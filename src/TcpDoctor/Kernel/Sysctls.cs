@@ -15,10 +15,10 @@ public sealed record Sysctls
 
     public int? TcpMaxTwBuckets { get; init; }
 
-    /// <summary>Global; absent inside a child namespace.</summary>
+    /// <summary>Host-wide: its file exists only in the initial namespace, so a snapshot of a child reads it from the host (<see cref="HostSysctls"/>).</summary>
     public long? TcpMaxOrphans { get; init; }
 
-    /// <summary>net.ipv4.tcp_mem: low, pressure, high (pages). Global.</summary>
+    /// <summary>net.ipv4.tcp_mem: low, pressure, high (pages). Host-wide, like <see cref="TcpMaxOrphans"/>.</summary>
     public (long Low, long Pressure, long High)? TcpMem { get; init; }
 
     public int? TcpRetries2 { get; init; }

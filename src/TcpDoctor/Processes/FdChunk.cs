@@ -26,6 +26,6 @@ internal sealed class FdChunk
     /// <summary>Inodes of wanted sockets (or of every socket without a filter).</summary>
     public List<uint> Inodes { get; } = [];
 
-    /// <summary>The fd directory could no longer be opened: the process exited.</summary>
-    public bool Gone { get; set; }
+    /// <summary>Why the fd directory could no longer be opened (0 = it was): ENOENT/ESRCH when the process exited.</summary>
+    public int Errno { get; set; }
 }

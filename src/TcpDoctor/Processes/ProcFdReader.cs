@@ -26,18 +26,27 @@ internal static unsafe class ProcFdReader
         /// <summary>ENOENT/ESRCH: the process exited since /proc was listed.</summary>
         Gone,
 
-        /// <summary>EACCES: another user's process and no CAP_SYS_PTRACE.</summary>
-        Denied,
+        /// <summary>
+        /// Alive but not readable: EACCES (another user's process and no CAP_SYS_PTRACE), EPERM (a security
+        /// module), EMFILE/ENFILE (out of file descriptors), ENOMEM… The errno says which.
+        /// </summary>
+        Unreadable,
     }
 
-    /// <summary>Reads all entries of PID/fd into a pooled buffer.</summary>
-    public static ListResult TryList(int procFd, int pid, out FdListing? listing)
+    /// <summary>ENOENT and ESRCH mean the process exited since /proc was listed; any other errno means we could not look.</summary>
+    public static ListResult Classify(int errno) =>
+        errno is FileSyscalls.ENOENT or FileSyscalls.ESRCH ? ListResult.Gone : ListResult.Unreadable;
+
+    /// <summary>Reads all entries of PID/fd into a pooled buffer; <paramref name="errno"/> says why when not listed.</summary>
+    public static ListResult TryList(int procFd, int pid, out FdListing? listing, out int errno)
     {
         listing = null;
+        errno = 0;
         var dirFd = OpenFdDir(procFd, pid);
         if (dirFd < 0)
         {
-            return Marshal.GetLastPInvokeError() == FileSyscalls.EACCES ? ListResult.Denied : ListResult.Gone;
+            errno = Marshal.GetLastPInvokeError();
+            return Classify(errno);
         }
 
         var records = ArrayPool<byte>.Shared.Rent(16 * 1024);
@@ -119,7 +128,7 @@ internal static unsafe class ProcFdReader
         var dirFd = OpenFdDir(procFd, chunk.Listing.Pid);
         if (dirFd < 0)
         {
-            chunk.Gone = true;
+            chunk.Errno = Marshal.GetLastPInvokeError();
             return;
         }
 

@@ -10,11 +10,14 @@ internal static unsafe class ProcessDetails
     // /proc/PID/status is ~1.5 KB and /proc/PID/limits ~1.6 KB.
     private const int BufferBytes = 8 * 1024;
 
-    /// <summary>Null when the process has exited (its comm is gone).</summary>
-    public static ProcessInfo? TryRead(int procFd, int pid, int openFds, int socketFds)
+    /// <summary>
+    /// Null when the process has exited (its comm is gone) or its comm could not be opened; then
+    /// <paramref name="errno"/> is the open's error (ENOENT/ESRCH: exited), 0 when the read came back empty.
+    /// </summary>
+    public static ProcessInfo? TryRead(int procFd, int pid, int openFds, int socketFds, out int errno)
     {
         var buffer = new byte[BufferBytes];
-        var length = ReadFile(procFd, pid, "/comm"u8, buffer);
+        var length = ReadFile(procFd, pid, "/comm"u8, buffer, out errno);
         if (length <= 0)
         {
             // Gone (open failed), or exiting (read failed with ESRCH after the open).
@@ -24,13 +27,13 @@ internal static unsafe class ProcessDetails
         var command = SafeCommand(buffer.AsSpan(0, length).TrimEnd((byte)'\n'));
 
         uint uid = 0;
-        length = ReadFile(procFd, pid, "/status"u8, buffer);
+        length = ReadFile(procFd, pid, "/status"u8, buffer, out _);
         if (length > 0)
         {
             _ = TryParseStatusUid(buffer.AsSpan(0, length), out uid);
         }
 
-        length = ReadFile(procFd, pid, "/limits"u8, buffer);
+        length = ReadFile(procFd, pid, "/limits"u8, buffer, out _);
         var softLimit = length > 0 ? ParseOpenFilesSoftLimit(buffer.AsSpan(0, length)) : null;
 
         return new ProcessInfo
@@ -93,9 +96,10 @@ internal static unsafe class ProcessDetails
         return Utf8Parser.TryParse(soft, out long value, out var consumed) && consumed > 0 ? value : null;
     }
 
-    /// <summary>Reads PID&lt;suffix&gt; into <paramref name="buffer"/>; -1 when it cannot be opened.</summary>
-    private static int ReadFile(int procFd, int pid, ReadOnlySpan<byte> suffix, byte[] buffer)
+    /// <summary>Reads PID&lt;suffix&gt; into <paramref name="buffer"/>; -1 when it cannot be opened, with the errno.</summary>
+    private static int ReadFile(int procFd, int pid, ReadOnlySpan<byte> suffix, byte[] buffer, out int errno)
     {
+        errno = 0;
         Span<byte> path = stackalloc byte[32];
         _ = ProcFdReader.FormatPath(path, pid, suffix);
         int fd;
@@ -106,6 +110,7 @@ internal static unsafe class ProcessDetails
 
         if (fd < 0)
         {
+            errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
             return -1;
         }
 

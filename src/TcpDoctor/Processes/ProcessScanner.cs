@@ -15,8 +15,6 @@ public static class ProcessScanner
 {
     public const string DefaultProcRoot = "/proc";
 
-    public const string NotRootReason = "not root: cannot read other users' /proc/PID/fd (CAP_SYS_PTRACE or root needed)";
-
     // The readlink work unit: a few µs of openat per chunk against ~2 ms of readlinks.
     private const int ChunkEntries = 1024;
 
@@ -48,14 +46,23 @@ public static class ProcessScanner
             // Phase 1, parallel by process: list each fd directory.
             var pids = ListPids(procFd);
             var listings = new FdListing?[pids.Count];
-            var unreadable = 0;
+            var errnos = new int[pids.Count];
             RunParallel(pids.Count, threads, i =>
             {
-                if (ProcFdReader.TryList(procFd, pids[i], out listings[i]) == ProcFdReader.ListResult.Denied)
+                if (ProcFdReader.TryList(procFd, pids[i], out listings[i], out var errno) == ProcFdReader.ListResult.Unreadable)
                 {
-                    Interlocked.Increment(ref unreadable);
+                    errnos[i] = errno;
                 }
             });
+
+            var unreadable = new Dictionary<int, int>();
+            foreach (var errno in errnos)
+            {
+                if (errno != 0)
+                {
+                    unreadable[errno] = unreadable.GetValueOrDefault(errno) + 1;
+                }
+            }
 
             // Phase 2, parallel by chunk: readlink every fd. Chunks rather than processes, so that one
             // process holding most sockets is still read by both threads.
@@ -77,7 +84,7 @@ public static class ProcessScanner
             RunParallel(order.Length, threads, i => ProcFdReader.ReadLinks(procFd, chunks[order[i]], socketInodes));
 
             // Phase 3, in pid order: details of the processes that own a wanted socket, and the map.
-            return Collect(procFd, chunks, scanned, unreadable);
+            return Collect(procFd, chunks, scanned, unreadable, ProcessVisibility.Read(procRoot));
         }
         finally
         {
@@ -97,7 +104,7 @@ public static class ProcessScanner
         return [.. Enumerable.Range(0, chunks.Count).OrderBy(i => rank[i]).ThenBy(i => i)];
     }
 
-    private static ProcessTable Collect(int procFd, List<FdChunk> chunks, int scanned, int unreadable)
+    private static ProcessTable Collect(int procFd, List<FdChunk> chunks, int scanned, Dictionary<int, int> unreadable, ProcessVisibility visibility)
     {
         var inodeCount = 0;
         foreach (var chunk in chunks)
@@ -114,17 +121,34 @@ public static class ProcessScanner
             var listing = chunks[first].Listing;
             var end = first;
             int socketFds = 0, wanted = 0;
-            var gone = false;
+            var errno = 0;
             for (; end < chunks.Count && chunks[end].Listing == listing; end++)
             {
                 socketFds += chunks[end].SocketFds;
                 wanted += chunks[end].Inodes.Count;
-                gone |= chunks[end].Gone;
+                errno = errno != 0 ? errno : chunks[end].Errno;
+            }
+
+            // Listed, then not readable (out of fds, a security module): as unreadable as a denied listing.
+            var gone = errno != 0;
+            if (gone && ProcFdReader.Classify(errno) == ProcFdReader.ListResult.Unreadable)
+            {
+                unreadable[errno] = unreadable.GetValueOrDefault(errno) + 1;
             }
 
             // Details only for owners of a wanted socket: ~40 processes even at 400k sockets. A process
             // whose fd directory or comm vanished meanwhile has exited and is dropped.
-            if (!gone && wanted > 0 && ProcessDetails.TryRead(procFd, listing.Pid, listing.Count, socketFds) is { } info)
+            ProcessInfo? info = null;
+            if (!gone && wanted > 0)
+            {
+                info = ProcessDetails.TryRead(procFd, listing.Pid, listing.Count, socketFds, out var detailsErrno);
+                if (info is null && detailsErrno != 0 && ProcFdReader.Classify(detailsErrno) == ProcFdReader.ListResult.Unreadable)
+                {
+                    unreadable[detailsErrno] = unreadable.GetValueOrDefault(detailsErrno) + 1;
+                }
+            }
+
+            if (info is not null)
             {
                 processes[listing.Pid] = info;
                 for (var c = first; c < end; c++)
@@ -139,7 +163,7 @@ public static class ProcessScanner
             first = end;
         }
 
-        return new ProcessTable(owners.Owners, owners.SharedCounts(), processes, scanned, unreadable, unreadable > 0 ? NotRootReason : null);
+        return new ProcessTable(owners.Owners, owners.SharedCounts(), processes, scanned, unreadable, visibility);
     }
 
     /// <summary>

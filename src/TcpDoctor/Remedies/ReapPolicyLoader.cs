@@ -24,17 +24,7 @@ public static class ReapPolicyLoader
     public static ReapPolicy Load(string path, Thresholds? baseline = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new TcpDoctorException($"cannot read policy file {path}: {e.Message}", ExitCodes.Failure, e);
-        }
-
-        return Parse(text, path, baseline);
+        return Parse(TextFiles.ReadSmall(path, "policy file"), path, baseline);
     }
 
     public static ReapPolicy Parse(string text, string source, Thresholds? baseline = null)

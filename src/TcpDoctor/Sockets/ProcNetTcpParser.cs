@@ -95,8 +95,14 @@ public static class ProcNetTcpParser
         var timerKind = (TimerKind)tr;
 
         // Same meaning as sock_diag's idiag_retrans: probes for the keepalive and zero-window timers
-        // (the misnamed "timeout" column is icsk_probes_out), retransmits otherwise.
-        var timerCount = timerKind is TimerKind.KeepAlive or TimerKind.ZeroWindowProbe ? (uint)Math.Max(probes, 0) : retrnsmt;
+        // (the misnamed "timeout" column is icsk_probes_out), retransmits otherwise. A request socket's
+        // retrnsmt is num_timeout (get_openreq4), not the num_retrans that inet_req_diag_fill reports:
+        // with TCP_DEFER_ACCEPT the timer fires without resending, and a duplicate SYN resends without
+        // the timer. Unknown, then; and its uid column is the listener's, where sock_diag reports 0.
+        // A request socket's line ends at the pointer; a full SYN_RECV socket (a TCP Fast Open child) goes on with rto, ato….
+        var request = state == (uint)TcpState.SynRecv && ProcText.NextToken(ref rest, out _) && !ProcText.NextToken(ref rest, out _);
+        byte? timerCount = request ? null
+            : (byte)Math.Min(timerKind is TimerKind.KeepAlive or TimerKind.ZeroWindowProbe ? (uint)Math.Max(probes, 0) : retrnsmt, byte.MaxValue);
 
         socket = new TcpSocket
         {
@@ -110,8 +116,8 @@ public static class ProcNetTcpParser
             ReceiveQueue = rx,
             Timer = timerKind,
             TimerExpiresMs = TicksToMs(whenTicks, userHz),
-            TimerRetransmits = (byte)Math.Min(timerCount, byte.MaxValue),
-            Uid = uid,
+            TimerRetransmits = timerCount,
+            Uid = request ? 0 : uid,
 
             // sock_diag's inode is u32; keep the low 32 bits so both sources agree.
             Inode = (uint)inode,
@@ -138,7 +144,7 @@ public static class ProcNetTcpParser
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // Not /proc (it is world-readable) but an imported dump: say so in one line.
-            throw new TcpDoctorException($"cannot read {path}: {e.Message}", ExitCodes.Failure, e);
+            throw new TcpDoctorException($"cannot read {path}: {FileErrors.Describe(e, path)}", ExitCodes.Failure, e);
         }
     }
 

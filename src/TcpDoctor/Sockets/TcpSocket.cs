@@ -32,9 +32,11 @@ public sealed class TcpSocket
 
     /// <summary>
     /// sock_diag <c>idiag_retrans</c> / /proc <c>retrnsmt</c>: retransmits for the retransmit timer,
-    /// probes for keepalive / zero-window timers, SYN-ACK retransmits for request sockets.
+    /// probes for keepalive / zero-window timers, SYN-ACK retransmits for request sockets. Null when the
+    /// source does not say: for request sockets /proc/net/tcp prints <c>num_timeout</c> (SYN-ACK timer
+    /// expiries, which differ from the retransmits sock_diag reports as <c>num_retrans</c>).
     /// </summary>
-    public byte TimerRetransmits { get; init; }
+    public byte? TimerRetransmits { get; init; }
 
     /// <summary>LISTEN: current accept-queue length. Otherwise bytes received and not yet read.</summary>
     public uint ReceiveQueue { get; init; }
@@ -42,6 +44,11 @@ public sealed class TcpSocket
     /// <summary>LISTEN: the backlog limit (sock_diag only; 0 from /proc). Otherwise bytes written and not yet acknowledged.</summary>
     public uint SendQueue { get; init; }
 
+    /// <summary>
+    /// The owner's uid; 0 for sockets no file owns that the kernel reports without one: TIME_WAIT /
+    /// FIN_WAIT2 minisocks and request sockets (sock_diag sends 0; /proc/net/tcp prints the listener's uid
+    /// for request sockets, which the parser drops so that both sources agree).
+    /// </summary>
     public uint Uid { get; init; }
 
     /// <summary>Socket inode; 0 when no file descriptor owns the socket (TIME_WAIT, request, orphan, not yet accepted).</summary>

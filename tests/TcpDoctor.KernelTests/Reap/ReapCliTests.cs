@@ -44,7 +44,7 @@ public sealed class ReapCliTests
 
         var result = TcpDoctorCli.Run("reap", "--yes", "--netns", ns.Name);
 
-        Assert.Equal(3, result.ExitCode);
+        Assert.Equal(64, result.ExitCode);
         Assert.Equal($"tcpdoctor: {ReapAdvice.EmptyFilter}", result.Stderr.Trim());
         Assert.Equal(before, Table(ns));
     }
@@ -64,7 +64,7 @@ public sealed class ReapCliTests
             var connections = TcpDoctorCli.Run("reap", "--port", port, "--yes", "--audit", audit, "--netns", ns.Name, "--format", "json");
             var afterConnections = Ss.Sockets(ns);
 
-            Assert.Equal(3, refused.ExitCode);
+            Assert.Equal(64, refused.ExitCode);
             Assert.Contains("--include-listeners", refused.Stderr);
             Assert.True(connections.ExitCode == 0, connections.ToString());
 

@@ -56,7 +56,7 @@ public sealed class ProcNetTcpParserTests
         Assert.Equal(1u, s.SendQueue);
         Assert.Equal(TimerKind.Retransmit, s.Timer);
         Assert.Equal(660u, s.TimerExpiresMs);
-        Assert.Equal(1, s.TimerRetransmits);
+        Assert.Equal((byte?)1, s.TimerRetransmits);
         Assert.Equal(20579u, s.Inode);
     }
 
@@ -84,7 +84,7 @@ public sealed class ProcNetTcpParserTests
     }
 
     [Fact]
-    public void Parses_request_sock_with_synack_timer_and_timeouts()
+    public void Parses_request_sock_with_synack_timer_and_no_retransmit_count()
     {
         var s = ParseV4(LabLine("tcp", 20));
         Assert.Equal(TcpState.SynRecv, s.State);
@@ -92,7 +92,9 @@ public sealed class ProcNetTcpParserTests
         Assert.Equal(37374, s.RemotePort);
         Assert.Equal(TimerKind.Retransmit, s.Timer);
         Assert.Equal(1_780u, s.TimerExpiresMs);
-        Assert.Equal(1, s.TimerRetransmits);
+
+        // Its retrnsmt column (1) is num_timeout, not the SYN-ACK retransmits sock_diag reports.
+        Assert.Null(s.TimerRetransmits);
         Assert.Equal(0u, s.Inode);
     }
 
@@ -120,10 +122,10 @@ public sealed class ProcNetTcpParserTests
     // The observed examples of KERNEL.md §3.1 (pointer column elided as "...").
     [Theory]
     [InlineData("   0: 0100007F:1388 00000000:0000 0A 00000000:00000003 00:00000000 00000000     0        0 54661 4 ... 100 0 0 10 0", TcpState.Listen, "127.0.0.1", 5000, 0, TimerKind.None, 0u, 0, 54661u)]
-    [InlineData("   3: 0100007F:138B 0100007F:CDA8 03 00000000:00000000 01:00000134 00000002     0        0 0 0 ...", TcpState.SynRecv, "127.0.0.1", 5003, 52648, TimerKind.Retransmit, 3_080u, 2, 0u)]
+    [InlineData("   3: 0100007F:138B 0100007F:CDA8 03 00000000:00000000 01:00000134 00000002     0        0 0 0 ...", TcpState.SynRecv, "127.0.0.1", 5003, 52648, TimerKind.Retransmit, 3_080u, null, 0u)]
     [InlineData("   7: 0100007F:D27A 0100007F:1388 02 00000001:00000000 01:00000041 00000004     0        0 54672 2 ... 100 0 0 1 -1", TcpState.SynSent, "127.0.0.1", 53882, 5000, TimerKind.Retransmit, 650u, 4, 54672u)]
     [InlineData("  11: 0100007F:EA7A 0100007F:1389 06 00000000:00000000 03:000015DC 00000000     0        0 0 3 ...", TcpState.TimeWait, "127.0.0.1", 60026, 5001, TimerKind.TimeWait, 55_960u, 0, 0u)]
-    public void Decodes_every_column_of_documented_examples(string line, TcpState state, string local, int localPort, int remotePort, TimerKind timer, uint expiresMs, int retransmits, uint inode)
+    public void Decodes_every_column_of_documented_examples(string line, TcpState state, string local, int localPort, int remotePort, TimerKind timer, uint expiresMs, int? retransmits, uint inode)
     {
         var s = ParseV4(line);
         Assert.Equal(state, s.State);
@@ -132,7 +134,7 @@ public sealed class ProcNetTcpParserTests
         Assert.Equal(remotePort, s.RemotePort);
         Assert.Equal(timer, s.Timer);
         Assert.Equal(expiresMs, s.TimerExpiresMs);
-        Assert.Equal(retransmits, s.TimerRetransmits);
+        Assert.Equal(retransmits, (int?)s.TimerRetransmits);
         Assert.Equal(inode, s.Inode);
     }
 
@@ -151,12 +153,12 @@ public sealed class ProcNetTcpParserTests
     public void Uses_probe_count_for_keepalive_and_zero_window_timers()
     {
         var keepalive = ParseV4("   0: 0100007F:1389 0100007F:BE0E 01 00000000:00000000 02:00000064 00000000     0        3 7 1 ... 20 0 0 11 -1");
-        Assert.Equal(3, keepalive.TimerRetransmits);
+        Assert.Equal((byte?)3, keepalive.TimerRetransmits);
         Assert.Equal(1_000u, keepalive.TimerExpiresMs);
 
         var persist = ParseV4("   0: 0100007F:1389 0100007F:BE0E 01 00000010:00000000 04:00000032 00000000     0        5 7 1 ... 20 0 0 11 -1");
         Assert.Equal(TimerKind.ZeroWindowProbe, persist.Timer);
-        Assert.Equal(5, persist.TimerRetransmits);
+        Assert.Equal((byte?)5, persist.TimerRetransmits);
         Assert.Equal(500u, persist.TimerExpiresMs);
     }
 
@@ -318,5 +320,22 @@ public sealed class ProcNetTcpParserTests
         {
             File.Delete(path);
         }
+    }
+
+    [Fact]
+    public void A_request_socket_says_what_sock_diag_says_or_nothing()
+    {
+        // get_openreq4: retrnsmt is num_timeout and uid the listener's (1000 here); sock_diag reports
+        // num_retrans and uid 0, so the model keeps uid 0 and leaves the retransmits unknown.
+        var request = ParseV4("   3: 0100007F:138B 0100007F:CDA8 03 00000000:00000000 01:00000134 00000002  1000        0 0 0 0000000000000000");
+        Assert.Equal(TcpState.SynRecv, request.State);
+        Assert.Null(request.TimerRetransmits);
+        Assert.Equal(0u, request.Uid);
+        Assert.Equal(3_080u, request.TimerExpiresMs);
+
+        // A full socket in SYN_RECV (a TCP Fast Open child) has every column: its retrnsmt is icsk_retransmits.
+        var full = ParseV4("   4: 0100007F:138B 0100007F:CDA9 03 00000001:00000000 01:00000064 00000001  1000        0 0 2 0000000000000000 100 0 0 10 -1");
+        Assert.Equal((byte?)1, full.TimerRetransmits);
+        Assert.Equal(1000u, full.Uid);
     }
 }

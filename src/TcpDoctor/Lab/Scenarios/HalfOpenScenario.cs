@@ -32,7 +32,7 @@ internal sealed class HalfOpenScenario : LabScenario
         await lab.WaitUntilAsync(
             $"all {Connections} connections to {backend} have retransmitted at least 3 times",
             s => s.Sockets.Count(x => x.State == TcpState.Established && x.RemotePort == 8080 && x.Timer == TimerKind.Retransmit
-                && Math.Max(x.TimerRetransmits, x.Info.Backoff) >= 3) >= Connections,
+                && Math.Max(x.TimerRetransmits ?? 0, x.Info.Backoff) >= 3) >= Connections,
             ct);
     }
 }
