@@ -21,7 +21,12 @@ internal static class ReapCommand
         };
         var finding = new Option<string?>("--finding", "-f")
         {
-            Description = "Only the sockets of this diagnosis finding (hung-requests, close-wait-leak, fin-wait-2-pileup, …), judged with --hung-after, --stale-after, --config.",
+            Description = "Only the sockets a diagnosis finding names as the problem (hung-requests, stale-established, close-wait-leak, fin-wait-2-pileup, …; never its busy evidence), " +
+                "judged with --hung-after, --stale-after, --config. Findings with nothing safe to reap (fd-exhaustion, time-wait-accumulation, listen-overflow, syn-recv-pileup, conntrack-table-full) are refused with what to do instead.",
+        };
+        var minSeverity = new Option<string?>("--min-severity")
+        {
+            Description = "With --finding: only findings at least this severe: info, warning (default) or critical. Info findings (\"looks healthy\") are reaped only when asked for.",
         };
         var keepNewest = new Option<int?>("--keep-newest")
         {
@@ -47,12 +52,14 @@ internal static class ReapCommand
             "  tcpdoctor reap --finding hung-requests                       what would go (dry run)\n" +
             "  sudo tcpdoctor reap --finding hung-requests --hung-after 5m --yes\n" +
             "  sudo tcpdoctor reap --state close-wait --process worker --yes --audit /var/log/tcpdoctor/reap.log\n" +
+            "  sudo tcpdoctor reap --finding stale-established --min-severity info --stale-after 30m --yes\n" +
             "  sudo tcpdoctor reap --state fin-wait2 --older-than 30s --local-port 443 --yes\n" +
             "  sudo tcpdoctor reap --state established --local-port 5432 --keep-newest 20 --yes\n" +
             "  sudo tcpdoctor reap --policy /etc/tcpdoctor/reap.yaml --every 10s --yes --audit /var/log/tcpdoctor/reap.log")
         {
             olderThan,
             finding,
+            minSeverity,
             keepNewest,
             includeListeners,
             yes,
@@ -90,7 +97,7 @@ internal static class ReapCommand
             if (policyPath is not null)
             {
                 if (!filters.ToFilter(parse).IsEmpty || parse.GetValue(finding) is not null || parse.GetValue(olderThan) is not null
-                    || parse.GetValue(keepNewest) is not null || parse.GetValue(includeListeners))
+                    || parse.GetValue(keepNewest) is not null || parse.GetValue(includeListeners) || parse.GetValue(minSeverity) is not null)
                 {
                     throw new TcpDoctorException("--policy takes its rules from the file: leave out the filter flags, or drop --policy.");
                 }
@@ -107,6 +114,7 @@ internal static class ReapCommand
                     OlderThan = parse.GetValue(olderThan) is { } o ? Duration.Parse(o) : null,
                     KeepNewest = parse.GetValue(keepNewest),
                     IncludeListeners = parse.GetValue(includeListeners),
+                    MinSeverity = parse.GetValue(minSeverity) is { } ms ? ReapRule.ParseSeverity(ms) : null,
                 };
                 rule.Validate();
                 activePolicy = ReapPolicy.Of(rule);

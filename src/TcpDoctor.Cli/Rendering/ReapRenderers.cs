@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using TcpDoctor.Diagnosis;
 using TcpDoctor.Remedies;
 using TcpDoctor.Sockets;
 
@@ -188,6 +189,16 @@ internal static class ReapRenderers
                 if (sel.Findings is { } f)
                 {
                     j.WriteNumber("findings", f);
+                    j.WriteString("minSeverity", sel.Rule.EffectiveMinSeverity.ToName());
+                    j.WriteNumber("belowSeverity", sel.BelowSeverity);
+                    j.WriteNumber("notReapable", sel.NotReapable);
+                    j.WriteStartArray("nothingReapable");
+                    foreach (var why in sel.NothingReapable)
+                    {
+                        j.WriteStringValue(why);
+                    }
+
+                    j.WriteEndArray();
                 }
 
                 if (round.Totals.TryGetValue(sel.Rule.Name, out var total))
@@ -303,6 +314,25 @@ internal static class ReapRenderers
         foreach (var r in plan.Rules.Where(r => r.Findings == 0))
         {
             notes.Add($"rule {r.Rule.Name}: the diagnosis reports no {r.Rule.Finding} finding");
+        }
+
+        foreach (var r in plan.Rules.Where(r => r.BelowSeverity > 0))
+        {
+            notes.Add($"rule {r.Rule.Name}: {Count(r.BelowSeverity, $"{r.Rule.Finding} finding", $"{r.Rule.Finding} findings")} below {r.Rule.EffectiveMinSeverity.ToName()} left alone (--min-severity info to include them)");
+        }
+
+        foreach (var r in plan.Rules)
+        {
+            foreach (var why in r.NothingReapable)
+            {
+                notes.Add($"rule {r.Rule.Name}: nothing safe to reap: {why}");
+            }
+        }
+
+        var evidence = plan.Rules.Sum(r => r.NotReapable);
+        if (evidence > 0)
+        {
+            notes.Add($"{Count(evidence, "socket", "sockets")} the findings show as evidence but not as the problem (busy or fresh) spared");
         }
 
         if (execution.Counts.RateLimited > 0)

@@ -60,6 +60,8 @@ public static class ReapPlanner
         IEnumerable<TcpSocket> pool = snapshot.Sockets;
         Dictionary<TcpSocket, Finding>? findingOf = null;
         int? findingCount = null;
+        int belowSeverity = 0, notReapable = 0;
+        var nothingReapable = new List<string>();
         if (rule.Finding is { } id)
         {
             findingOf = new Dictionary<TcpSocket, Finding>(ReferenceEqualityComparer.Instance);
@@ -73,7 +75,21 @@ public static class ReapPlanner
                 }
 
                 findingCount++;
-                foreach (var s in finding.Sockets)
+                if (finding.Severity < rule.EffectiveMinSeverity)
+                {
+                    belowSeverity++;
+                    continue;
+                }
+
+                // Only what the finding declares reapable: its other sockets are evidence (busy, fresh), not the problem.
+                var reapable = finding.Reapable;
+                if (reapable.Sockets.Count == 0)
+                {
+                    nothingReapable.Add($"{finding.Title}: {reapable.Reason}");
+                }
+
+                notReapable += finding.Sockets.Count - reapable.Sockets.Count;
+                foreach (var s in reapable.Sockets)
                 {
                     if (findingOf.TryAdd(s, finding))
                     {
@@ -155,6 +171,9 @@ public static class ReapPlanner
             NoCookie = noCookie,
             ClaimedEarlier = claimed,
             Findings = findingCount,
+            BelowSeverity = belowSeverity,
+            NotReapable = notReapable,
+            NothingReapable = nothingReapable,
         };
     }
 

@@ -35,6 +35,18 @@ public sealed record ReapRule
     /// <summary>Report what the rule would destroy, destroy nothing.</summary>
     public bool DryRun { get; init; }
 
+    /// <summary>
+    /// For finding rules: only findings at least this severe (null = <see cref="DefaultMinSeverity"/>); an
+    /// info finding ("looks healthy") is reaped only when asked for.
+    /// </summary>
+    public Severity? MinSeverity { get; init; }
+
+    /// <summary>Findings below warning are not reaped unless a rule asks for them.</summary>
+    public const Severity DefaultMinSeverity = Severity.Warning;
+
+    /// <summary>The severity a finding needs for this rule to reap its sockets.</summary>
+    public Severity EffectiveMinSeverity => MinSeverity ?? DefaultMinSeverity;
+
     /// <summary>True when the rule names nothing that narrows the selection.</summary>
     public bool HasNoFilter => Filter.IsEmpty && Finding is null && OlderThan is null;
 
@@ -49,6 +61,16 @@ public sealed record ReapRule
         if (HasNoFilter)
         {
             throw new TcpDoctorException(ReapAdvice.EmptyFilter);
+        }
+
+        if (Finding is { } reaped && ReapCriteria.Refusal(Catalog.Find(reaped)?.Id ?? reaped) is { } refusal)
+        {
+            throw new TcpDoctorException($"refusing to reap finding {reaped}: {refusal}");
+        }
+
+        if (MinSeverity is not null && Finding is null)
+        {
+            throw new TcpDoctorException("min-severity applies to a finding: name one (--finding ID, or finding: in a policy rule)");
         }
 
         if (Filter.States.Contains(TcpState.Listen) && !IncludeListeners)
@@ -75,5 +97,18 @@ public sealed record ReapRule
         {
             throw new TcpDoctorException("idle-over must not be negative");
         }
+    }
+
+    /// <summary>Parses a minimum severity: info, warning or critical (any case).</summary>
+    public static Severity ParseSeverity(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return text.Trim().ToLowerInvariant() switch
+        {
+            "info" => Severity.Info,
+            "warning" => Severity.Warning,
+            "critical" => Severity.Critical,
+            _ => throw new TcpDoctorException($"'{text}' is not a severity: use info, warning or critical"),
+        };
     }
 }
