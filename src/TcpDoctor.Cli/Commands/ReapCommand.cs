@@ -28,6 +28,10 @@ internal static class ReapCommand
         {
             Description = "With --finding: only findings at least this severe: info, warning (default) or critical. Info findings (\"looks healthy\") are reaped only when asked for.",
         };
+        var allMatching = new Option<bool>("--all-matching")
+        {
+            Description = "Take every matching socket although the selection is not narrowed by a state plus a port, peer or process (or a finding). Without it such a selection is refused.",
+        };
         var keepNewest = new Option<int?>("--keep-newest")
         {
             Description = "Per remote address, spare this many of the most recently active matching sockets and reap the rest.",
@@ -45,13 +49,13 @@ internal static class ReapCommand
         var command = new Command(
             "reap",
             "Destroy stale TCP sockets (SOCK_DESTROY, like 'ss -K'): the owner's blocked call fails with ECONNABORTED and the peer gets a RST. " +
-            "Dry run unless --yes. Refuses an empty filter, never touches LISTEN sockets without --include-listeners, and sends every " +
-            "request with the socket's cookie, so a connection that closed meanwhile is reported gone instead of hitting the port's listener. " +
-            "Needs CAP_NET_ADMIN to destroy.\n\n" +
+            "Dry run unless --yes. Refuses a selection that is not narrowed (a state plus a port, peer or process, or a finding) unless --all-matching, " +
+            "never touches LISTEN sockets without --include-listeners, and sends every request with the socket's cookie, so a " +
+            "connection that closed meanwhile is reported gone instead of hitting the port's listener. Needs CAP_NET_ADMIN to destroy.\n\n" +
             "Examples:\n" +
             "  tcpdoctor reap --finding hung-requests                       what would go (dry run)\n" +
             "  sudo tcpdoctor reap --finding hung-requests --hung-after 5m --yes\n" +
-            "  sudo tcpdoctor reap --state close-wait --process worker --yes --audit /var/log/tcpdoctor/reap.log\n" +
+            "  sudo tcpdoctor reap --state close-wait --process worker --older-than 10m --yes --audit /var/log/tcpdoctor/reap.log\n" +
             "  sudo tcpdoctor reap --finding stale-established --min-severity info --stale-after 30m --yes\n" +
             "  sudo tcpdoctor reap --state fin-wait2 --older-than 30s --local-port 443 --yes\n" +
             "  sudo tcpdoctor reap --state established --local-port 5432 --keep-newest 20 --yes\n" +
@@ -60,6 +64,7 @@ internal static class ReapCommand
             olderThan,
             finding,
             minSeverity,
+            allMatching,
             keepNewest,
             includeListeners,
             yes,
@@ -97,7 +102,8 @@ internal static class ReapCommand
             if (policyPath is not null)
             {
                 if (!filters.ToFilter(parse).IsEmpty || parse.GetValue(finding) is not null || parse.GetValue(olderThan) is not null
-                    || parse.GetValue(keepNewest) is not null || parse.GetValue(includeListeners) || parse.GetValue(minSeverity) is not null)
+                    || parse.GetValue(keepNewest) is not null || parse.GetValue(includeListeners) || parse.GetValue(minSeverity) is not null
+                    || parse.GetValue(allMatching))
                 {
                     throw new TcpDoctorException("--policy takes its rules from the file: leave out the filter flags, or drop --policy.");
                 }
@@ -115,6 +121,7 @@ internal static class ReapCommand
                     KeepNewest = parse.GetValue(keepNewest),
                     IncludeListeners = parse.GetValue(includeListeners),
                     MinSeverity = parse.GetValue(minSeverity) is { } ms ? ReapRule.ParseSeverity(ms) : null,
+                    AllMatching = parse.GetValue(allMatching),
                 };
                 rule.Validate();
                 activePolicy = ReapPolicy.Of(rule);

@@ -16,7 +16,7 @@ public static class ReapPolicyLoader
     private static readonly string[] RuleKeys =
     [
         "name", "state", "port", "localPort", "remotePort", "remote", "process", "idleOver", "olderThan",
-        "finding", "minSeverity", "keepNewest", "includeListeners", "dryRun",
+        "finding", "minSeverity", "keepNewest", "includeListeners", "allMatching", "dryRun",
     ];
 
     /// <param name="baseline">The thresholds the policy's <c>thresholds</c> section is applied over (the
@@ -155,6 +155,9 @@ public static class ReapPolicyLoader
                         break;
                     case "minSeverity":
                         rule = rule with { MinSeverity = ReapRule.ParseSeverity(Text(value, source, key)) };
+                        break;
+                    case "allMatching":
+                        rule = rule with { AllMatching = Bool(value, source, key) };
                         break;
                     case "keepNewest":
                         rule = rule with { KeepNewest = Int(value, source, key, 1, int.MaxValue) };

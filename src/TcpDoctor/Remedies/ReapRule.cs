@@ -41,6 +41,9 @@ public sealed record ReapRule
     /// </summary>
     public Severity? MinSeverity { get; init; }
 
+    /// <summary>Take every matching socket although the selection is not narrowed (<see cref="IsNarrowed"/>): the operator says so explicitly.</summary>
+    public bool AllMatching { get; init; }
+
     /// <summary>Findings below warning are not reaped unless a rule asks for them.</summary>
     public const Severity DefaultMinSeverity = Severity.Warning;
 
@@ -49,6 +52,17 @@ public sealed record ReapRule
 
     /// <summary>True when the rule names nothing that narrows the selection.</summary>
     public bool HasNoFilter => Filter.IsEmpty && Finding is null && OlderThan is null;
+
+    /// <summary>
+    /// The selection cannot reach every connection of the host: a finding names its sockets, or a state
+    /// comes with a port, a peer (a real prefix, not /0) or a process. Idle time and age alone narrow nothing:
+    /// every long-lived connection, the operator's ssh session included, is old and may be idle.
+    /// </summary>
+    public bool IsNarrowed =>
+        Finding is not null
+        || (Filter.States.Count > 0
+            && (Filter.Port is not null || Filter.LocalPort is not null || Filter.RemotePort is not null
+                || Filter.Process is not null || Filter.Remote is { } prefix && !IsEveryAddress(prefix)));
 
     /// <summary>Throws <see cref="TcpDoctorException"/> (one line, no location) when the rule cannot be used.</summary>
     public void Validate()
@@ -93,9 +107,14 @@ public sealed record ReapRule
             throw new TcpDoctorException("older-than must be longer than 0");
         }
 
-        if (Filter.IdleOver is { } idle && idle < TimeSpan.Zero)
+        if (Filter.IdleOver is { } idle && idle <= TimeSpan.Zero)
         {
-            throw new TcpDoctorException("idle-over must not be negative");
+            throw new TcpDoctorException("idle-over must be longer than 0 (every connection is idle for at least 0)");
+        }
+
+        if (!IsNarrowed && !AllMatching)
+        {
+            throw new TcpDoctorException(ReapAdvice.NotNarrowed);
         }
     }
 
@@ -111,4 +130,7 @@ public sealed record ReapRule
             _ => throw new TcpDoctorException($"'{text}' is not a severity: use info, warning or critical"),
         };
     }
+
+    /// <summary>0.0.0.0/0, ::/0 and the v4-mapped ::ffff:0:0/96 (parsed as 0.0.0.0/0) contain every peer.</summary>
+    private static bool IsEveryAddress(AddressPrefix prefix) => prefix.Length == 0;
 }

@@ -8,7 +8,8 @@ using TcpDoctor.Sockets;
 namespace TcpDoctor.KernelTests.Reap;
 
 /// <summary>
-/// Reap never reaches beyond the problem: a finding gives up only its problem sockets. <c>ss</c> is the oracle.
+/// Reap never reaches beyond the problem: a finding gives up only its problem sockets, and a selection
+/// must be narrowed. <c>ss</c> is the oracle.
 /// </summary>
 public sealed class ReapSafetyTests
 {
@@ -47,6 +48,29 @@ public sealed class ReapSafetyTests
         Assert.Equal(2, json.RootElement.GetProperty("rules")[0].GetProperty("notReapable").GetInt32());
         Assert.All(stale, p => Assert.False(HasEstablished(ns, p.Server)));
         Assert.All(alive, p => Assert.True(HasEstablished(ns, p.Server)));
+    }
+
+    [Theory]
+    [InlineData("--state", "established", "--older-than", "1s", "--every", "1s")]
+    [InlineData("--older-than", "1s")]
+    [InlineData("--state", "established", "--remote", "0.0.0.0/0")]
+    [InlineData("--state", "established", "--remote", "::/0")]
+    [InlineData("--state", "established", "--idle-over", "1s")]
+    public void A_selection_that_can_reach_every_connection_is_refused_and_nothing_is_destroyed(params string[] selection)
+    {
+        using var ns = TestNamespace.Create("reap-wide");
+        using var factory = new SocketFactory(ns);
+        var listener = factory.Listen(IPAddress.Loopback);
+        var pair = factory.Connect(listener);
+        var before = Ss.Sockets(ns).Select(s => s.Tuple).ToHashSet();
+
+        var result = TcpDoctorCli.Run(["reap", .. selection, "--yes", "--netns", ns.Name]);
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Equal($"tcpdoctor: {ReapAdvice.NotNarrowed}", result.Stderr.Trim());
+        Assert.Equal("", result.Stdout.Trim());
+        Assert.Equal(before, Ss.Sockets(ns).Select(s => s.Tuple).ToHashSet());
+        Assert.Equal(TcpState.Established, SocketFactory.StateOf(pair.Server));
     }
 
     [Theory]
