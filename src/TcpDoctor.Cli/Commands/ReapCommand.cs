@@ -50,7 +50,8 @@ internal static class ReapCommand
             "reap",
             "Destroy stale TCP sockets (SOCK_DESTROY, like 'ss -K'): the owner's blocked call fails with ECONNABORTED and the peer gets a RST. " +
             "Dry run unless --yes. Refuses a selection that is not narrowed (a state plus a port, peer or process, or a finding) unless --all-matching, " +
-            "never touches LISTEN sockets without --include-listeners, and sends every request with the socket's cookie, so a " +
+            "never touches LISTEN sockets without --include-listeners, reads each socket again just before destroying it and spares it if it changed " +
+            "since the snapshot (a request got its answer, an idle connection resumed), and sends every request with the socket's cookie, so a " +
             "connection that closed meanwhile is reported gone instead of hitting the port's listener. Needs CAP_NET_ADMIN to destroy.\n\n" +
             "Examples:\n" +
             "  tcpdoctor reap --finding hung-requests                       what would go (dry run)\n" +
@@ -269,8 +270,10 @@ internal static class ReapCommand
     }
 
     /// <summary>Stands in for the kernel on a dry run: the executor never asks it.</summary>
-    private sealed class DryRunDestroyer : ISocketDestroyer
+    private sealed class DryRunDestroyer : ISocketDestroyer, ISocketLookup
     {
         public DestroyResult Destroy(TcpSocket socket) => throw new InvalidOperationException("dry run: nothing is destroyed");
+
+        public SocketLookupResult Lookup(TcpSocket socket) => throw new InvalidOperationException("dry run: nothing is read again");
     }
 }

@@ -93,7 +93,7 @@ internal static class ReapRenderers
         var execution = round.Execution!;
         foreach (var r in execution.Records)
         {
-            if (r.Outcome is ReapOutcome.Destroyed or ReapOutcome.WouldDestroy or ReapOutcome.Gone or ReapOutcome.NotSupported or ReapOutcome.Failed)
+            if (r.Outcome is ReapOutcome.Destroyed or ReapOutcome.WouldDestroy or ReapOutcome.Gone or ReapOutcome.Changed or ReapOutcome.NotSupported or ReapOutcome.Failed)
             {
                 w.WriteLine(ReapAuditLog.Format(r));
             }
@@ -258,6 +258,7 @@ internal static class ReapRenderers
         j.WriteNumber("wouldDestroy", c.WouldDestroy);
         j.WriteNumber("gone", c.Gone);
         j.WriteNumber("rateLimited", c.RateLimited);
+        j.WriteNumber("changed", c.Changed);
         j.WriteNumber("failed", c.Failed);
     }
 
@@ -270,6 +271,7 @@ internal static class ReapRenderers
         var why = r.Outcome switch
         {
             ReapOutcome.Gone => "already gone",
+            ReapOutcome.Changed => r.Detail ?? "changed since the snapshot",
             ReapOutcome.RateLimited => "over the rate limit, left for later",
             ReapOutcome.WouldDestroy when !dryRun => "rule is dry-run: " + r.Candidate.Reason,
             _ => r.Candidate.Reason,
@@ -280,7 +282,7 @@ internal static class ReapRenderers
     private static string Colour(Output o, ReapOutcome outcome, string text) => outcome switch
     {
         ReapOutcome.Destroyed => o.Cyan(text),
-        ReapOutcome.Gone or ReapOutcome.RateLimited or ReapOutcome.WouldDestroy => o.Dim(text),
+        ReapOutcome.Gone or ReapOutcome.RateLimited or ReapOutcome.WouldDestroy or ReapOutcome.Changed => o.Dim(text),
         _ => o.Red(text),
     };
 
@@ -335,6 +337,11 @@ internal static class ReapRenderers
             notes.Add($"{Count(evidence, "socket", "sockets")} the findings show as evidence but not as the problem (busy or fresh) spared");
         }
 
+        if (execution.Counts.Changed > 0)
+        {
+            notes.Add($"{Count(execution.Counts.Changed, "socket", "sockets")} spared: read again just before destroying, they had changed since the snapshot");
+        }
+
         if (execution.Counts.RateLimited > 0)
         {
             notes.Add($"{Count(execution.Counts.RateLimited, "socket", "sockets")} over the rate limit left for later (--max-per-minute, now {maxPerMinute.ToString(CultureInfo.InvariantCulture)})");
@@ -380,6 +387,11 @@ internal static class ReapRenderers
         if (c.RateLimited > 0)
         {
             parts.Add($"{c.RateLimited.ToString(CultureInfo.InvariantCulture)} rate-limited");
+        }
+
+        if (c.Changed > 0)
+        {
+            parts.Add($"{c.Changed.ToString(CultureInfo.InvariantCulture)} changed since the snapshot (spared)");
         }
 
         if (c.Failed > 0)

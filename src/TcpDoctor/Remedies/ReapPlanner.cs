@@ -158,7 +158,11 @@ public static class ReapPlanner
         foreach (var (s, age) in matched)
         {
             taken.Add(s);
-            candidates.Add(new ReapCandidate(s, rule, Reason(rule, s, age, findingOf, perClient)));
+            candidates.Add(new ReapCandidate(s, rule, Reason(rule, s, age, findingOf, perClient))
+            {
+                FindingCriterion = findingOf is not null && findingOf.TryGetValue(s, out var f) ? f.Reapable.Criterion : null,
+                ObservedAge = observedAge?.Invoke(s),
+            });
         }
 
         return new RuleSelection

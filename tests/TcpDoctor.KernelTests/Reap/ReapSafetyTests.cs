@@ -8,13 +8,60 @@ using TcpDoctor.Sockets;
 namespace TcpDoctor.KernelTests.Reap;
 
 /// <summary>
-/// Reap never reaches beyond the problem: a finding gives up only its problem sockets, and a selection
-/// must be narrowed. <c>ss</c> is the oracle.
+/// Reap never reaches beyond the problem: a finding gives up only its problem sockets, a selection must be
+/// narrowed, and each socket is read again from the kernel just before its destroy. <c>ss</c> is the oracle.
 /// </summary>
 public sealed class ReapSafetyTests
 {
     private static bool HasEstablished(TestNamespace ns, Socket server) =>
         Ss.Sockets(ns).Any(s => s.State == TcpState.Established && s.LocalPort == ((IPEndPoint)server.LocalEndPoint!).Port && s.RemotePort == ((IPEndPoint)server.RemoteEndPoint!).Port);
+
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("::1")]
+    public void A_connection_selected_as_idle_that_turns_active_before_the_destroy_is_spared_and_a_still_idle_one_destroyed(string loopback)
+    {
+        using var ns = TestNamespace.Create("reap-recheck");
+        using var factory = new SocketFactory(ns);
+        var listener = factory.Listen(IPAddress.Parse(loopback));
+        var port = (ushort)((IPEndPoint)listener.LocalEndPoint!).Port;
+        var resumes = factory.Connect(listener);
+        var idle = factory.Connect(listener);
+        var rule = new ReapRule
+        {
+            Name = "idle",
+            Filter = new SocketFilter { States = new HashSet<TcpState> { TcpState.Established }, LocalPort = port, IdleOver = TimeSpan.FromSeconds(1) },
+        };
+
+        // Plan once the kernel's own clocks say both accepted ends have been idle for a second.
+        ReapPlan? plan = null;
+        SocketFactory.WaitUntil(
+            () => (plan = ReapPlanner.Plan(SnapshotReader.Read(new SnapshotOptions { NetworkNamespace = ns.Name, Processes = false }), [rule])).Candidates.Count == 2,
+            "both accepted connections to be idle for 1s");
+
+        // Between the plan and the destroy the first connection carries a request: its server end has received it.
+        resumes.Client.Send("ping"u8);
+        var buffer = new byte[4];
+        Assert.Equal(4, resumes.Server.Receive(buffer));
+
+        using var destroyer = SockDiagDestroyer.Open(ns.Name);
+        var result = new ReapExecutor(destroyer, new ReapRateLimiter(0)).Execute(plan!, dryRun: false);
+
+        var byCookie = result.Records.ToDictionary(r => r.Socket.Cookie);
+        var spared = byCookie[SocketFactory.CookieOf(resumes.Server)];
+        Assert.Equal(ReapOutcome.Changed, spared.Outcome);
+        Assert.StartsWith("changed since the snapshot: active again, idle ", spared.Detail);
+        Assert.Equal(ReapOutcome.Destroyed, byCookie[SocketFactory.CookieOf(idle.Server)].Outcome);
+        Assert.Equal(1, result.Counts.Changed);
+        Assert.False(result.HasFailures);
+
+        Assert.True(HasEstablished(ns, resumes.Server), "ss: the connection that resumed is still ESTABLISHED");
+        Assert.False(HasEstablished(ns, idle.Server), "ss: the idle connection is gone");
+        resumes.Server.Send("pong"u8);
+        Assert.Equal(4, resumes.Client.Receive(buffer));
+        var error = Assert.Throws<SocketException>(() => idle.Server.Receive(buffer));
+        Assert.Equal(SocketError.ConnectionAborted, error.SocketErrorCode);
+    }
 
     [Fact]
     public void Reaping_a_client_connection_hog_destroys_its_stale_connections_and_spares_those_with_keepalive()
