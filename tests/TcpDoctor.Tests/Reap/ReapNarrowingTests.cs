@@ -113,4 +113,17 @@ public sealed class ReapNarrowingTests
         Assert.Null(policy.Rules[0].MinSeverity);
         Assert.Equal(Severity.Warning, policy.Rules[0].EffectiveMinSeverity);
     }
+
+    [Fact]
+    public void The_rule_description_says_all_matching_and_the_minimum_severity()
+    {
+        Assert.Equal("state FIN_WAIT2, older than 30s, all matching", ReapText.Describe(new ReapRule
+        {
+            Name = "r",
+            Filter = new SocketFilter { States = new HashSet<TcpState> { TcpState.FinWait2 } },
+            OlderThan = TimeSpan.FromSeconds(30),
+            AllMatching = true,
+        }));
+        Assert.Equal("finding stale-established, at least info", ReapText.Describe(new ReapRule { Name = "r", Finding = Catalog.StaleEstablished, MinSeverity = Severity.Info }));
+    }
 }
