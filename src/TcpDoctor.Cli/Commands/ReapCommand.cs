@@ -21,7 +21,16 @@ internal static class ReapCommand
         };
         var finding = new Option<string?>("--finding", "-f")
         {
-            Description = "Only the sockets of this diagnosis finding (hung-requests, close-wait-leak, fin-wait-2-pileup, …), judged with --hung-after, --stale-after, --config.",
+            Description = "Only the sockets a diagnosis finding names as the problem (hung-requests, stale-established, close-wait-leak, fin-wait-2-pileup, …; never its busy evidence), " +
+                "judged with --hung-after, --stale-after, --config. Findings with nothing safe to reap (fd-exhaustion, time-wait-accumulation, listen-overflow, syn-recv-pileup, conntrack-table-full) are refused with what to do instead.",
+        };
+        var minSeverity = new Option<string?>("--min-severity")
+        {
+            Description = "With --finding: only findings at least this severe: info, warning (default) or critical. Info findings (\"looks healthy\") are reaped only when asked for.",
+        };
+        var allMatching = new Option<bool>("--all-matching")
+        {
+            Description = "Take every matching socket although the selection is not narrowed by a state plus a port, peer or process (or a finding). Without it such a selection is refused.",
         };
         var keepNewest = new Option<int?>("--keep-newest")
         {
@@ -40,19 +49,23 @@ internal static class ReapCommand
         var command = new Command(
             "reap",
             "Destroy stale TCP sockets (SOCK_DESTROY, like 'ss -K'): the owner's blocked call fails with ECONNABORTED and the peer gets a RST. " +
-            "Dry run unless --yes. Refuses an empty filter, never touches LISTEN sockets without --include-listeners, and sends every " +
-            "request with the socket's cookie, so a connection that closed meanwhile is reported gone instead of hitting the port's listener. " +
-            "Needs CAP_NET_ADMIN to destroy.\n\n" +
+            "Dry run unless --yes. Refuses a selection that is not narrowed (a state plus a port, peer or process, or a finding) unless --all-matching, " +
+            "never touches LISTEN sockets without --include-listeners, reads each socket again just before destroying it and spares it if it changed " +
+            "since the snapshot (a request got its answer, an idle connection resumed), and sends every request with the socket's cookie, so a " +
+            "connection that closed meanwhile is reported gone instead of hitting the port's listener. Needs CAP_NET_ADMIN to destroy.\n\n" +
             "Examples:\n" +
             "  tcpdoctor reap --finding hung-requests                       what would go (dry run)\n" +
             "  sudo tcpdoctor reap --finding hung-requests --hung-after 5m --yes\n" +
-            "  sudo tcpdoctor reap --state close-wait --process worker --yes --audit /var/log/tcpdoctor/reap.log\n" +
+            "  sudo tcpdoctor reap --state close-wait --process worker --older-than 10m --yes --audit /var/log/tcpdoctor/reap.log\n" +
+            "  sudo tcpdoctor reap --finding stale-established --min-severity info --stale-after 30m --yes\n" +
             "  sudo tcpdoctor reap --state fin-wait2 --older-than 30s --local-port 443 --yes\n" +
             "  sudo tcpdoctor reap --state established --local-port 5432 --keep-newest 20 --yes\n" +
             "  sudo tcpdoctor reap --policy /etc/tcpdoctor/reap.yaml --every 10s --yes --audit /var/log/tcpdoctor/reap.log")
         {
             olderThan,
             finding,
+            minSeverity,
+            allMatching,
             keepNewest,
             includeListeners,
             yes,
@@ -90,7 +103,8 @@ internal static class ReapCommand
             if (policyPath is not null)
             {
                 if (!filters.ToFilter(parse).IsEmpty || parse.GetValue(finding) is not null || parse.GetValue(olderThan) is not null
-                    || parse.GetValue(keepNewest) is not null || parse.GetValue(includeListeners))
+                    || parse.GetValue(keepNewest) is not null || parse.GetValue(includeListeners) || parse.GetValue(minSeverity) is not null
+                    || parse.GetValue(allMatching))
                 {
                     throw Usage.Error("--policy takes its rules from the file: leave out the filter flags, or drop --policy.");
                 }
@@ -107,6 +121,8 @@ internal static class ReapCommand
                     OlderThan = parse.GetValue(olderThan) is { } o ? Usage.Duration("--older-than", o) : null,
                     KeepNewest = parse.GetValue(keepNewest),
                     IncludeListeners = parse.GetValue(includeListeners),
+                    MinSeverity = parse.GetValue(minSeverity) is { } ms ? ReapRule.ParseSeverity(ms) : null,
+                    AllMatching = parse.GetValue(allMatching),
                 };
                 Usage.Check(rule.Validate);
                 activePolicy = ReapPolicy.Of(rule);
@@ -254,8 +270,10 @@ internal static class ReapCommand
     }
 
     /// <summary>Stands in for the kernel on a dry run: the executor never asks it.</summary>
-    private sealed class DryRunDestroyer : ISocketDestroyer
+    private sealed class DryRunDestroyer : ISocketDestroyer, ISocketLookup
     {
         public DestroyResult Destroy(TcpSocket socket) => throw new InvalidOperationException("dry run: nothing is destroyed");
+
+        public SocketLookupResult Lookup(TcpSocket socket) => throw new InvalidOperationException("dry run: nothing is read again");
     }
 }

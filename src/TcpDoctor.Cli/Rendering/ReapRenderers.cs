@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using TcpDoctor.Diagnosis;
 using TcpDoctor.Remedies;
 using TcpDoctor.Sockets;
 
@@ -92,7 +93,7 @@ internal static class ReapRenderers
         var execution = round.Execution!;
         foreach (var r in execution.Records)
         {
-            if (r.Outcome is ReapOutcome.Destroyed or ReapOutcome.WouldDestroy or ReapOutcome.Gone or ReapOutcome.NotSupported or ReapOutcome.Failed)
+            if (r.Outcome is ReapOutcome.Destroyed or ReapOutcome.WouldDestroy or ReapOutcome.Gone or ReapOutcome.Changed or ReapOutcome.NotSupported or ReapOutcome.Failed)
             {
                 w.WriteLine(ReapAuditLog.Format(r));
             }
@@ -188,6 +189,16 @@ internal static class ReapRenderers
                 if (sel.Findings is { } f)
                 {
                     j.WriteNumber("findings", f);
+                    j.WriteString("minSeverity", sel.Rule.EffectiveMinSeverity.ToName());
+                    j.WriteNumber("belowSeverity", sel.BelowSeverity);
+                    j.WriteNumber("notReapable", sel.NotReapable);
+                    j.WriteStartArray("nothingReapable");
+                    foreach (var why in sel.NothingReapable)
+                    {
+                        j.WriteStringValue(why);
+                    }
+
+                    j.WriteEndArray();
                 }
 
                 if (round.Totals.TryGetValue(sel.Rule.Name, out var total))
@@ -247,6 +258,7 @@ internal static class ReapRenderers
         j.WriteNumber("wouldDestroy", c.WouldDestroy);
         j.WriteNumber("gone", c.Gone);
         j.WriteNumber("rateLimited", c.RateLimited);
+        j.WriteNumber("changed", c.Changed);
         j.WriteNumber("failed", c.Failed);
     }
 
@@ -259,6 +271,7 @@ internal static class ReapRenderers
         var why = r.Outcome switch
         {
             ReapOutcome.Gone => "already gone",
+            ReapOutcome.Changed => r.Detail ?? "changed since the snapshot",
             ReapOutcome.RateLimited => "over the rate limit, left for later",
             ReapOutcome.WouldDestroy when !dryRun => "rule is dry-run: " + r.Candidate.Reason,
             _ => r.Candidate.Reason,
@@ -269,7 +282,7 @@ internal static class ReapRenderers
     private static string Colour(Output o, ReapOutcome outcome, string text) => outcome switch
     {
         ReapOutcome.Destroyed => o.Cyan(text),
-        ReapOutcome.Gone or ReapOutcome.RateLimited or ReapOutcome.WouldDestroy => o.Dim(text),
+        ReapOutcome.Gone or ReapOutcome.RateLimited or ReapOutcome.WouldDestroy or ReapOutcome.Changed => o.Dim(text),
         _ => o.Red(text),
     };
 
@@ -303,6 +316,30 @@ internal static class ReapRenderers
         foreach (var r in plan.Rules.Where(r => r.Findings == 0))
         {
             notes.Add($"rule {r.Rule.Name}: the diagnosis reports no {r.Rule.Finding} finding");
+        }
+
+        foreach (var r in plan.Rules.Where(r => r.BelowSeverity > 0))
+        {
+            notes.Add($"rule {r.Rule.Name}: {Count(r.BelowSeverity, $"{r.Rule.Finding} finding", $"{r.Rule.Finding} findings")} below {r.Rule.EffectiveMinSeverity.ToName()} left alone (--min-severity info to include them)");
+        }
+
+        foreach (var r in plan.Rules)
+        {
+            foreach (var why in r.NothingReapable)
+            {
+                notes.Add($"rule {r.Rule.Name}: nothing safe to reap: {why}");
+            }
+        }
+
+        var evidence = plan.Rules.Sum(r => r.NotReapable);
+        if (evidence > 0)
+        {
+            notes.Add($"{Count(evidence, "socket", "sockets")} the findings show as evidence but not as the problem (busy or fresh) spared");
+        }
+
+        if (execution.Counts.Changed > 0)
+        {
+            notes.Add($"{Count(execution.Counts.Changed, "socket", "sockets")} spared: read again just before destroying, they had changed since the snapshot");
         }
 
         if (execution.Counts.RateLimited > 0)
@@ -350,6 +387,11 @@ internal static class ReapRenderers
         if (c.RateLimited > 0)
         {
             parts.Add($"{c.RateLimited.ToString(CultureInfo.InvariantCulture)} rate-limited");
+        }
+
+        if (c.Changed > 0)
+        {
+            parts.Add($"{c.Changed.ToString(CultureInfo.InvariantCulture)} changed since the snapshot (spared)");
         }
 
         if (c.Failed > 0)

@@ -42,11 +42,20 @@ public sealed class Finding
     public double Magnitude { get; init; }
 
     /// <summary>
-    /// The sockets the finding is about (for <c>reap --finding ID</c>); empty for host-wide findings.
+    /// The sockets the finding is about (its evidence); empty for host-wide findings. reap destroys only
+    /// <see cref="Reapable"/>.
     /// Not part of the JSON contract.
     /// </summary>
     [JsonIgnore]
     public IReadOnlyList<TcpSocket> Sockets { get; init; } = [];
+
+    /// <summary>
+    /// What <c>reap --finding ID</c> may destroy: the subset of <see cref="Sockets"/> that is the problem
+    /// itself (hung, stale, leaked, stuck), with the test a fresh reading must still pass before each
+    /// destroy. Nothing unless the detector declares it. Not part of the JSON contract.
+    /// </summary>
+    [JsonIgnore]
+    public ReapableSockets Reapable { get; init; } = ReapableSockets.NotDeclared;
 
     /// <summary>Id plus subject: stays the same while the same problem persists across samples.</summary>
     [JsonIgnore]

@@ -6,7 +6,15 @@ namespace TcpDoctor.Remedies;
 /// <summary>The sentences reap says when it refuses or the kernel does: one line each, with what to do instead.</summary>
 public static class ReapAdvice
 {
-    public const string EmptyFilter = "refusing to reap with no filter: name a state, port, peer, process, idle time or finding";
+    /// <summary>What counts as narrowing a selection, for the refusals below.</summary>
+    public const string Narrowing =
+        "a state (--state) plus a port (--port, --local-port, --remote-port), a peer (--remote ADDR/PREFIX, not /0) or a process (--process); or a finding (--finding ID)";
+
+    public const string EmptyFilter = "refusing to reap with no filter: name " + Narrowing;
+
+    public const string NotNarrowed =
+        "refusing to reap a selection that can reach every connection (idle time and age narrow nothing): name " + Narrowing +
+        "; or say --all-matching (policy: allMatching: true) to take every matching socket";
 
     public const string PermissionDenied = "destroying sockets needs CAP_NET_ADMIN (run as root)";
 

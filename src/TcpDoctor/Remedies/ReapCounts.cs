@@ -11,12 +11,15 @@ public sealed record ReapCounts
 
     public long RateLimited { get; init; }
 
+    /// <summary>Spared because, read again just before the destroy, they no longer matched.</summary>
+    public long Changed { get; init; }
+
     /// <summary>NotSupported, PermissionDenied, NotAttempted and Failed.</summary>
     public long Failed { get; init; }
 
     public static ReapCounts Zero { get; } = new();
 
-    public long Total => Destroyed + WouldDestroy + Gone + RateLimited + Failed;
+    public long Total => Destroyed + WouldDestroy + Gone + RateLimited + Changed + Failed;
 
     public ReapCounts Add(ReapOutcome outcome) => outcome switch
     {
@@ -24,6 +27,7 @@ public sealed record ReapCounts
         ReapOutcome.WouldDestroy => this with { WouldDestroy = WouldDestroy + 1 },
         ReapOutcome.Gone => this with { Gone = Gone + 1 },
         ReapOutcome.RateLimited => this with { RateLimited = RateLimited + 1 },
+        ReapOutcome.Changed => this with { Changed = Changed + 1 },
         _ => this with { Failed = Failed + 1 },
     };
 
@@ -36,6 +40,7 @@ public sealed record ReapCounts
             WouldDestroy = WouldDestroy + other.WouldDestroy,
             Gone = Gone + other.Gone,
             RateLimited = RateLimited + other.RateLimited,
+            Changed = Changed + other.Changed,
             Failed = Failed + other.Failed,
         };
     }

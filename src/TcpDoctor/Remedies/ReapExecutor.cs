@@ -5,7 +5,10 @@ namespace TcpDoctor.Remedies;
 
 /// <summary>
 /// Carries out a plan: one SOCK_DESTROY per selected socket (each with its cookie and exact 4-tuple),
-/// within the rate limit, with an audit line per destroyed socket. Stops at the first EPERM (nothing
+/// within the rate limit, with an audit line per destroyed socket. Just before each destroy the socket
+/// is read again (<see cref="ISocketLookup"/>) and its rule judged again (<see cref="ReapRecheck"/>): one
+/// that changed since the snapshot is spared (<see cref="ReapOutcome.Changed"/>), one that is gone is
+/// reported gone. Stops at the first EPERM (nothing
 /// else would work); after an EOPNOTSUPP for a state it stops asking for that state. Plans are public, so
 /// the planner's safety checks are made again here: a socket without its cookie or a listener its rule
 /// does not include is recorded as failed and never requested.
@@ -13,15 +16,20 @@ namespace TcpDoctor.Remedies;
 public sealed class ReapExecutor
 {
     private readonly ISocketDestroyer _destroyer;
+    private readonly ISocketLookup _lookup;
     private readonly ReapRateLimiter _limiter;
     private readonly ReapAuditLog? _audit;
     private readonly TimeProvider _time;
 
-    public ReapExecutor(ISocketDestroyer destroyer, ReapRateLimiter limiter, ReapAuditLog? audit = null, TimeProvider? time = null)
+    /// <param name="lookup">Reads each socket again before its destroy; by default the destroyer, which must then be one.</param>
+    /// <exception cref="ArgumentException">No lookup: the executor never destroys without reading the socket again.</exception>
+    public ReapExecutor(ISocketDestroyer destroyer, ReapRateLimiter limiter, ReapAuditLog? audit = null, TimeProvider? time = null, ISocketLookup? lookup = null)
     {
         ArgumentNullException.ThrowIfNull(destroyer);
         ArgumentNullException.ThrowIfNull(limiter);
         _destroyer = destroyer;
+        _lookup = lookup ?? destroyer as ISocketLookup
+            ?? throw new ArgumentException("The destroyer cannot read sockets again and no lookup was given: reap never destroys without re-checking.", nameof(lookup));
         _limiter = limiter;
         _audit = audit;
         _time = time ?? TimeProvider.System;
@@ -81,6 +89,14 @@ public sealed class ReapExecutor
             else if (_limiter.Available == 0)
             {
                 outcome = ReapOutcome.RateLimited;
+            }
+            else if (Recheck(candidate, snapshot) is { } spared)
+            {
+                (outcome, errno, detail) = spared;
+                if (outcome == ReapOutcome.Failed)
+                {
+                    problems.Add(detail!);
+                }
             }
             else
             {
@@ -146,6 +162,26 @@ public sealed class ReapExecutor
             PermissionDenied = denied,
             Problems = problems.Distinct(StringComparer.Ordinal).ToList(),
         };
+    }
+
+    /// <summary>Reads the socket again and judges it; null when it still matches and may be destroyed.</summary>
+    private (ReapOutcome Outcome, int Errno, string? Detail)? Recheck(ReapCandidate candidate, Snapshot snapshot)
+    {
+        var now = _lookup.Lookup(candidate.Socket);
+        if (now.IsGone)
+        {
+            return (ReapOutcome.Gone, now.Errno, "already gone");
+        }
+
+        if (now.Socket is not { } fresh)
+        {
+            // When in doubt, spare it: a socket that cannot be read again cannot be judged again.
+            return (ReapOutcome.Failed, now.Errno, $"cannot read {candidate.Socket.State.ToNetstatName()} sockets again before destroying them: {now.Describe()}; spared");
+        }
+
+        return ReapRecheck.WhyChanged(candidate, fresh, snapshot) is { } why
+            ? (ReapOutcome.Changed, 0, "changed since the snapshot: " + why)
+            : null;
     }
 
     private static string? Refusal(ReapCandidate candidate)

@@ -15,6 +15,9 @@ public enum ReapOutcome : byte
     /// <summary>Over the rate limit: left for a later round.</summary>
     RateLimited,
 
+    /// <summary>Read again just before the destroy, it no longer matched its rule (a request got its answer, an idle connection resumed): spared.</summary>
+    Changed,
+
     /// <summary>EOPNOTSUPP: this kernel cannot destroy sockets in this state (or at all).</summary>
     NotSupported,
 
@@ -37,13 +40,14 @@ public static class ReapOutcomes
         ReapOutcome.WouldDestroy => "would-destroy",
         ReapOutcome.Gone => "gone",
         ReapOutcome.RateLimited => "rate-limited",
+        ReapOutcome.Changed => "changed",
         ReapOutcome.NotSupported => "not-supported",
         ReapOutcome.PermissionDenied => "permission-denied",
         ReapOutcome.NotAttempted => "not-attempted",
         _ => "failed",
     };
 
-    /// <summary>True for outcomes that mean something went wrong (gone, dry run and rate limiting do not).</summary>
+    /// <summary>True for outcomes that mean something went wrong (gone, changed, dry run and rate limiting do not).</summary>
     public static bool IsFailure(this ReapOutcome outcome) =>
         outcome is ReapOutcome.NotSupported or ReapOutcome.PermissionDenied or ReapOutcome.NotAttempted or ReapOutcome.Failed;
 }

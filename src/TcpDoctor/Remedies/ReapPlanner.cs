@@ -60,6 +60,8 @@ public static class ReapPlanner
         IEnumerable<TcpSocket> pool = snapshot.Sockets;
         Dictionary<TcpSocket, Finding>? findingOf = null;
         int? findingCount = null;
+        int belowSeverity = 0, notReapable = 0;
+        var nothingReapable = new List<string>();
         if (rule.Finding is { } id)
         {
             findingOf = new Dictionary<TcpSocket, Finding>(ReferenceEqualityComparer.Instance);
@@ -73,7 +75,21 @@ public static class ReapPlanner
                 }
 
                 findingCount++;
-                foreach (var s in finding.Sockets)
+                if (finding.Severity < rule.EffectiveMinSeverity)
+                {
+                    belowSeverity++;
+                    continue;
+                }
+
+                // Only what the finding declares reapable: its other sockets are evidence (busy, fresh), not the problem.
+                var reapable = finding.Reapable;
+                if (reapable.Sockets.Count == 0)
+                {
+                    nothingReapable.Add($"{finding.Title}: {reapable.Reason}");
+                }
+
+                notReapable += finding.Sockets.Count - reapable.Sockets.Count;
+                foreach (var s in reapable.Sockets)
                 {
                     if (findingOf.TryAdd(s, finding))
                     {
@@ -142,7 +158,11 @@ public static class ReapPlanner
         foreach (var (s, age) in matched)
         {
             taken.Add(s);
-            candidates.Add(new ReapCandidate(s, rule, Reason(rule, s, age, findingOf, perClient)));
+            candidates.Add(new ReapCandidate(s, rule, Reason(rule, s, age, findingOf, perClient))
+            {
+                FindingCriterion = findingOf is not null && findingOf.TryGetValue(s, out var f) ? f.Reapable.Criterion : null,
+                ObservedAge = observedAge?.Invoke(s),
+            });
         }
 
         return new RuleSelection
@@ -155,6 +175,9 @@ public static class ReapPlanner
             NoCookie = noCookie,
             ClaimedEarlier = claimed,
             Findings = findingCount,
+            BelowSeverity = belowSeverity,
+            NotReapable = notReapable,
+            NothingReapable = nothingReapable,
         };
     }
 

@@ -16,7 +16,7 @@ public static class ReapPolicyLoader
     private static readonly string[] RuleKeys =
     [
         "name", "state", "port", "localPort", "remotePort", "remote", "process", "idleOver", "olderThan",
-        "finding", "keepNewest", "includeListeners", "dryRun",
+        "finding", "minSeverity", "keepNewest", "includeListeners", "allMatching", "dryRun",
     ];
 
     /// <param name="baseline">The thresholds the policy's <c>thresholds</c> section is applied over (the
@@ -142,6 +142,12 @@ public static class ReapPolicyLoader
                     case "finding":
                         var id = Text(value, source, key);
                         rule = rule with { Finding = Catalog.Find(id)?.Id ?? id };
+                        break;
+                    case "minSeverity":
+                        rule = rule with { MinSeverity = ReapRule.ParseSeverity(Text(value, source, key)) };
+                        break;
+                    case "allMatching":
+                        rule = rule with { AllMatching = Bool(value, source, key) };
                         break;
                     case "keepNewest":
                         rule = rule with { KeepNewest = Int(value, source, key, 1, int.MaxValue) };

@@ -1,4 +1,5 @@
 using System.Globalization;
+using TcpDoctor.Diagnosis;
 using TcpDoctor.Sockets;
 
 namespace TcpDoctor.Remedies;
@@ -21,6 +22,10 @@ public static class ReapText
         if (rule.Finding is { } id)
         {
             parts.Add("finding " + id);
+            if (rule.MinSeverity is { } min)
+            {
+                parts.Add("at least " + min.ToName());
+            }
         }
 
         if (f.States.Count > 0)
@@ -71,6 +76,11 @@ public static class ReapText
         if (rule.IncludeListeners)
         {
             parts.Add("listeners included");
+        }
+
+        if (rule.AllMatching)
+        {
+            parts.Add("all matching");
         }
 
         if (rule.DryRun)

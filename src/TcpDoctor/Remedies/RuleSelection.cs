@@ -25,4 +25,13 @@ public sealed record RuleSelection
 
     /// <summary>For finding rules: how many findings of that id the diagnosis reported.</summary>
     public int? Findings { get; init; }
+
+    /// <summary>For finding rules: findings of that id below the rule's minimum severity, whose sockets were left alone.</summary>
+    public int BelowSeverity { get; init; }
+
+    /// <summary>For finding rules: sockets the findings show as evidence that are not the problem (busy, fresh), spared.</summary>
+    public int NotReapable { get; init; }
+
+    /// <summary>For finding rules: per finding with nothing safe to reap, its title and the reason.</summary>
+    public IReadOnlyList<string> NothingReapable { get; init; } = [];
 }

@@ -31,7 +31,7 @@ public sealed class ReapCapabilityTests
         var pairs = Enumerable.Range(0, 3).Select(_ => factory.FinWait2(listener)).ToList();
         var before = Ss.Sockets(ns).Select(s => s.Tuple).ToHashSet();
 
-        var result = TcpDoctorCli.RunWrapped(wrapper, ["reap", "--state", "close-wait", "--yes", "--netns", ns.Name]);
+        var result = TcpDoctorCli.RunWrapped(wrapper, ["reap", "--state", "close-wait", "--remote", "127.0.0.1", "--yes", "--netns", ns.Name]);
 
         Assert.Equal(3, result.ExitCode);
         Assert.Equal($"tcpdoctor: {ReapAdvice.PermissionDenied}", result.Stderr.Trim());

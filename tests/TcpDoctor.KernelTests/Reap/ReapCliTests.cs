@@ -25,7 +25,7 @@ public sealed class ReapCliTests
         }
 
         var before = Table(ns);
-        var result = TcpDoctorCli.Run("reap", "--state", "close-wait", "--netns", ns.Name);
+        var result = TcpDoctorCli.Run("reap", "--state", "close-wait", "--remote", "127.0.0.1", "--netns", ns.Name);
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("dry run: would destroy 3 sockets (use --yes)", result.Stdout);
@@ -61,7 +61,7 @@ public sealed class ReapCliTests
         try
         {
             var refused = TcpDoctorCli.Run("reap", "--state", "listen", "--yes", "--netns", ns.Name);
-            var connections = TcpDoctorCli.Run("reap", "--port", port, "--yes", "--audit", audit, "--netns", ns.Name, "--format", "json");
+            var connections = TcpDoctorCli.Run("reap", "--port", port, "--all-matching", "--yes", "--audit", audit, "--netns", ns.Name, "--format", "json");
             var afterConnections = Ss.Sockets(ns);
 
             Assert.Equal(64, refused.ExitCode);
@@ -89,7 +89,7 @@ public sealed class ReapCliTests
             Assert.Equal(destroyed, lines.Length);
             Assert.All(lines, l => Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z destroyed rule=command-line state=ESTABLISHED local=127\.0\.0\.1:\d+ remote=127\.0\.0\.1:\d+ process=\S+ pid=\d+ cookie=\d+ netns=\S+ reason=", l));
 
-            var withListener = TcpDoctorCli.Run("reap", "--port", port, "--include-listeners", "--yes", "--netns", ns.Name);
+            var withListener = TcpDoctorCli.Run("reap", "--port", port, "--include-listeners", "--all-matching", "--yes", "--netns", ns.Name);
 
             Assert.True(withListener.ExitCode == 0, withListener.ToString());
             Assert.Contains("destroyed 1 socket", withListener.Stdout);
@@ -112,7 +112,7 @@ public sealed class ReapCliTests
 
         // reap has no --proc flag; a policy cannot ask for /proc either: the planner refuses a /proc snapshot.
         var snapshot = SnapshotReader.Read(new SnapshotOptions { NetworkNamespace = ns.Name, ForceProcNet = true });
-        var e = Assert.Throws<TcpDoctorException>(() => ReapPlanner.Plan(snapshot, [new ReapRule { Name = "r", Filter = new SocketFilter { States = new HashSet<TcpState> { TcpState.CloseWait } } }]));
+        var e = Assert.Throws<TcpDoctorException>(() => ReapPlanner.Plan(snapshot, [new ReapRule { Name = "r", Filter = new SocketFilter { States = new HashSet<TcpState> { TcpState.CloseWait } }, AllMatching = true }]));
 
         Assert.Equal(ReapAdvice.NoCookies, e.Message);
         Assert.Equal(before, Table(ns));

@@ -24,7 +24,7 @@ public sealed class ReapEnforcementTests : IDisposable
         using var ns = TestNamespace.Create("reap-pile");
         using var factory = new SocketFactory(ns);
         var listener = factory.Listen(IPAddress.Loopback);
-        var policy = Write("reap.yaml", "rules:\n  - name: fin-wait-2\n    state: fin-wait2\n    olderThan: 3s\n");
+        var policy = Write("reap.yaml", "rules:\n  - name: fin-wait-2\n    state: fin-wait2\n    olderThan: 3s\n    allMatching: true\n");
         var audit = Path.Combine(_dir, "audit.log");
         using var cli = TcpDoctorCli.Start("reap", "--policy", policy, "--every", "1s", "--yes", "--audit", audit, "--netns", ns.Name);
         cli.WaitForLine(l => l.StartsWith("tcpdoctor reap: enforcing " + policy, StringComparison.Ordinal), Patience, "announcing the policy");
@@ -76,7 +76,7 @@ public sealed class ReapEnforcementTests : IDisposable
         }
 
         SocketFactory.WaitUntil(() => FinWait2Ages(ns).Count == 20, "20 FIN_WAIT2");
-        var policy = Write("reap.yaml", "maxPerMinute: 7\nrules:\n  - name: fin-wait-2\n    state: fin-wait2\n    olderThan: 1s\n");
+        var policy = Write("reap.yaml", "maxPerMinute: 7\nrules:\n  - name: fin-wait-2\n    state: fin-wait2\n    olderThan: 1s\n    allMatching: true\n");
         var audit = Path.Combine(_dir, "audit.log");
         Thread.Sleep(1200);
 
@@ -103,7 +103,7 @@ public sealed class ReapEnforcementTests : IDisposable
             factory.Connect(listener).Server.Close();
         }
 
-        var policy = Write("reap.yaml", "rules:\n  - name: fin-wait-2\n    state: fin-wait2\n    dryRun: true\n");
+        var policy = Write("reap.yaml", "rules:\n  - name: fin-wait-2\n    state: fin-wait2\n    dryRun: true\n    allMatching: true\n");
         using var cli = TcpDoctorCli.Start("reap", "--policy", policy, "--every", "300ms", "--yes", "--netns", ns.Name);
         cli.WaitForLine(l => l.Contains(" would-destroy rule=fin-wait-2 state=FIN_WAIT2 ", StringComparison.Ordinal), Patience, "a dry-run line");
 
@@ -113,7 +113,7 @@ public sealed class ReapEnforcementTests : IDisposable
         Thread.Sleep(600);
         Assert.Equal(5, FinWait2Ages(ns).Count);
 
-        Write("reap.yaml", "rules:\n  - name: fin-wait-2\n    state: fin-wait2\n");
+        Write("reap.yaml", "rules:\n  - name: fin-wait-2\n    state: fin-wait2\n    allMatching: true\n");
         cli.Signal(RunningCli.SIGHUP);
         cli.WaitForLine(l => l.EndsWith($"reloaded {policy}: 1 rule (fin-wait-2)", StringComparison.Ordinal), Patience, "the reload");
         Eventually(() => FinWait2Ages(ns).Count == 0, "the FIN_WAIT2 to be reaped");

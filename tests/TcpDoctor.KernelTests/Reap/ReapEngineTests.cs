@@ -68,7 +68,7 @@ public sealed class ReapEngineTests
         pair.Server.Close();
         SocketFactory.WaitForState(pair.Client, TcpState.CloseWait);
         SocketFactory.WaitUntil(() => Ss.Sockets(ns).Any(s => s.State == TcpState.FinWait2), "FIN_WAIT2");
-        var rule = new ReapRule { Name = "fw2", Filter = new SocketFilter { States = new HashSet<TcpState> { TcpState.FinWait2 } } };
+        var rule = new ReapRule { Name = "fw2", Filter = new SocketFilter { States = new HashSet<TcpState> { TcpState.FinWait2 } }, AllMatching = true };
         var plan = ReapPlanner.Plan(SnapshotReader.Read(new SnapshotOptions { NetworkNamespace = ns.Name }), [rule]);
 
         using var destroyer = SockDiagDestroyer.Open(ns.Name);

@@ -7,7 +7,7 @@ namespace TcpDoctor.Tests;
 
 public sealed class ReapEnforcerTests : IDisposable
 {
-    private const string CloseWaitPolicy = "rules:\n  - name: close-wait\n    state: close-wait\n";
+    private const string CloseWaitPolicy = "rules:\n  - name: close-wait\n    state: close-wait\n    localPort: 80\n";
     private readonly string _dir = Directory.CreateTempSubdirectory("tcpdoctor-reap-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
@@ -50,7 +50,7 @@ public sealed class ReapEnforcerTests : IDisposable
             ReapPolicyLoader.Load(path), () => ReapPolicyLoader.Load(path), () => new SnapshotBuilder().Add(closeWait).Add(lastAck).Build(), destroyer,
             new ReapEnforcerOptions { DryRun = false });
 
-        File.WriteAllText(path, "rules:\n  - name: last-ack\n    state: last-ack\n");
+        File.WriteAllText(path, "rules:\n  - name: last-ack\n    state: last-ack\n    localPort: 80\n");
         var message = enforcer.Reload();
         var round = enforcer.RunOnce();
 
@@ -68,7 +68,7 @@ public sealed class ReapEnforcerTests : IDisposable
         var rule = new ReapRule
         {
             Name = "old-established",
-            Filter = new SocketFilter { States = new HashSet<TcpState> { TcpState.Established } },
+            Filter = new SocketFilter { States = new HashSet<TcpState> { TcpState.Established }, LocalPort = 80 },
             OlderThan = TimeSpan.FromSeconds(25),
         };
         using var enforcer = new ReapEnforcer(

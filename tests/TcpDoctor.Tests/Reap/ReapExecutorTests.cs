@@ -11,6 +11,7 @@ public sealed class ReapExecutorTests
     {
         Name = "close-wait",
         Filter = new SocketFilter { States = new HashSet<TcpState> { TcpState.CloseWait, TcpState.TimeWait, TcpState.Established } },
+        AllMatching = true,
     };
 
     private static ReapPlan Plan(params TcpSocket[] sockets)

@@ -47,15 +47,34 @@ internal static class ReapSockets
         Sock(TcpState.Listen, local, local.StartsWith('[') ? "[::]:0" : "0.0.0.0:0", pid: pid);
 }
 
-/// <summary>Answers SOCK_DESTROY from a script (per cookie, else destroyed) and remembers every request.</summary>
-internal sealed class FakeDestroyer : ISocketDestroyer
+/// <summary>
+/// Answers SOCK_DESTROY from a script (per cookie, else destroyed) and remembers every request; reads a
+/// socket again as it was planned unless the test says what it is now (<see cref="Now"/>).
+/// </summary>
+internal sealed class FakeDestroyer : ISocketDestroyer, ISocketLookup
 {
     private readonly Dictionary<ulong, DestroyResult> _answers = [];
+    private readonly Dictionary<ulong, SocketLookupResult> _now = [];
     private readonly Func<TcpSocket, DestroyResult?>? _rule;
 
     public FakeDestroyer(Func<TcpSocket, DestroyResult?>? rule = null) => _rule = rule;
 
     public List<TcpSocket> Requests { get; } = [];
+
+    public List<TcpSocket> Lookups { get; } = [];
+
+    /// <summary>What a fresh reading of the socket with <paramref name="cookie"/> returns.</summary>
+    public FakeDestroyer Now(ulong cookie, SocketLookupResult result)
+    {
+        _now[cookie] = result;
+        return this;
+    }
+
+    public SocketLookupResult Lookup(TcpSocket socket)
+    {
+        Lookups.Add(socket);
+        return _now.TryGetValue(socket.Cookie, out var result) ? result : SocketLookupResult.Found(socket);
+    }
 
     public FakeDestroyer Answer(ulong cookie, DestroyOutcome outcome, int errno)
     {

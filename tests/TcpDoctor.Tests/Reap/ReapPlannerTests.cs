@@ -25,6 +25,9 @@ public sealed class ReapPlannerTests
         Finding = finding,
         KeepNewest = keepNewest,
         IncludeListeners = includeListeners,
+
+        // What narrows a selection enough is ReapNarrowingTests' subject; these test what a rule selects.
+        AllMatching = true,
     };
 
     private static List<TcpSocket> Selected(ReapPlan plan) => plan.Candidates.Select(c => c.Socket).ToList();

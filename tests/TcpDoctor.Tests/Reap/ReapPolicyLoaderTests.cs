@@ -77,20 +77,20 @@ public sealed class ReapPolicyLoaderTests
     [Theory]
     [InlineData("rules:\n  - name: a\n    state: fin-wait2\n    colour: red\n", "p.yaml:4: unknown key 'colour' in a rule")]
     [InlineData("rules:\n  - name: a\n    state: fin-wait3\n", "p.yaml:3: rule 'a': 'fin-wait3' is not a TCP state")]
-    [InlineData("rules:\n  - name: a\n    port: 80\n  - name: b\n    keepNewest: 3\n", "p.yaml:4: rule 'b': refusing to reap with no filter")]
-    [InlineData("rules:\n  - name: a\n    port: 80\n  - name: a\n    port: 81\n", "p.yaml:4: two rules are named 'a' (the first on line 2)")]
+    [InlineData("rules:\n  - name: a\n    finding: hung-requests\n  - name: b\n    keepNewest: 3\n", "p.yaml:4: rule 'b': refusing to reap with no filter")]
+    [InlineData("rules:\n  - name: a\n    finding: hung-requests\n  - name: a\n    finding: stale-established\n", "p.yaml:4: two rules are named 'a' (the first on line 2)")]
     [InlineData("rules:\n  - name: a\n    state: time-wait\n    olderThan: soon\n", "p.yaml:4: 'olderThan' must be a duration")]
     [InlineData("rules:\n  - name: a\n    state: listen\n", "p.yaml:2: rule 'a': LISTEN sockets are never reaped unless")]
     [InlineData("rules:\n  - name: a\n    finding: slow-dns\n", "p.yaml:2: rule 'a': 'slow-dns' is not a finding id")]
     [InlineData("rules:\n  - name: a\n    port: 70000\n", "p.yaml:3: 'port' must be a whole number from 1 to 65535")]
-    [InlineData("rules:\n  - name: a\n    port: 80\n    dryRun: maybe\n", "p.yaml:4: 'dryRun' must be true or false")]
+    [InlineData("rules:\n  - name: a\n    finding: hung-requests\n    dryRun: maybe\n", "p.yaml:4: 'dryRun' must be true or false")]
     [InlineData("maxPerMinute: 10\nthresholds:\n  hungAfter: 2m\n  hungLater: 3m\nrules: []\n", "p.yaml:4: unknown threshold 'hungLater'")]
-    [InlineData("thresholds:\n  hungAfter: never\nrules:\n  - name: a\n    port: 1\n", "p.yaml:2: ")]
-    [InlineData("thresholds:\n  hungAfter: 2m\n  hungWarning: 100\nrules:\n  - name: a\n    port: 1\n", "p.yaml:3: hungWarning (100) is above hungCritical (50)")]
-    [InlineData("thresholds:\n  portsCritical: 0.9\n  portsWarning: 0.95\nrules:\n  - name: a\n    port: 1\n", "p.yaml:3: portsWarning (0.95) is above portsCritical (0.9)")]
-    [InlineData("rules:\n  - name: a\n    port: 80\n   state: x\n", "p.yaml:4: not valid YAML")]
+    [InlineData("thresholds:\n  hungAfter: never\nrules:\n  - name: a\n    finding: hung-requests\n", "p.yaml:2: ")]
+    [InlineData("thresholds:\n  hungAfter: 2m\n  hungWarning: 100\nrules:\n  - name: a\n    finding: hung-requests\n", "p.yaml:3: hungWarning (100) is above hungCritical (50)")]
+    [InlineData("thresholds:\n  portsCritical: 0.9\n  portsWarning: 0.95\nrules:\n  - name: a\n    finding: hung-requests\n", "p.yaml:3: portsWarning (0.95) is above portsCritical (0.9)")]
+    [InlineData("rules:\n  - name: a\n    finding: hung-requests\n   state: x\n", "p.yaml:4: not valid YAML")]
     [InlineData("maxPerMinute: 10\n", "p.yaml:1: the policy has no 'rules'")]
-    [InlineData("maxPerMinute: -1\nrules:\n  - name: a\n    port: 1\n", "p.yaml:1: 'maxPerMinute' must be a whole number from 0 up")]
+    [InlineData("maxPerMinute: -1\nrules:\n  - name: a\n    finding: hung-requests\n", "p.yaml:1: 'maxPerMinute' must be a whole number from 0 up")]
     [InlineData("rules:\n  - port: 80\n", "p.yaml:2: a rule needs a 'name'")]
     [InlineData("", "p.yaml:1: the policy is empty")]
     public void Rejects_a_bad_policy_naming_the_line_at_fault(string text, string expected)
@@ -103,7 +103,7 @@ public sealed class ReapPolicyLoaderTests
     [Fact]
     public void Warning_levels_are_checked_against_the_baseline_the_policy_is_applied_over()
     {
-        const string text = "thresholds:\n  hungAfter: 2m\n  hungWarning: 100\nrules:\n  - name: a\n    port: 1\n";
+        const string text = "thresholds:\n  hungAfter: 2m\n  hungWarning: 100\nrules:\n  - name: a\n    finding: hung-requests\n";
         var raised = Thresholds.Default with { HungCritical = 200 };
         var lowered = Thresholds.Default with { HungWarning = 10, HungCritical = 20 };
 
@@ -117,7 +117,7 @@ public sealed class ReapPolicyLoaderTests
     [Fact]
     public void Json_errors_name_the_line_too()
     {
-        const string json = "{\n  \"rules\": [\n    { \"name\": \"a\", \"port\": 80 },\n    { \"name\": \"b\", \"state\": \"nope\" }\n  ]\n}\n";
+        const string json = "{\n  \"rules\": [\n    { \"name\": \"a\", \"port\": 80, \"state\": \"established\" },\n    { \"name\": \"b\", \"state\": \"nope\" }\n  ]\n}\n";
         const string broken = "{\n  \"rules\": [\n    { \"name\": \"a\" \"port\": 80 }\n  ]\n}\n";
 
         var semantic = Assert.Throws<TcpDoctorException>(() => ReapPolicyLoader.Parse(json, "p.json"));

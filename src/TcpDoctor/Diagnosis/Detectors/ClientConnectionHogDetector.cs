@@ -189,6 +189,7 @@ internal sealed class ClientConnectionHogDetector : IDetector
             Confirm = $"`ss -tn state established sport = :{port} dst {addr} | wc -l` stays low.",
             Magnitude = sockets.Count,
             Sockets = sockets,
+            Reapable = ReapCriteria.ClientConnectionHog(context, sockets, port, addr),
         };
     }
 }

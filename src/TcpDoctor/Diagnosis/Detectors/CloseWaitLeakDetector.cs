@@ -202,6 +202,7 @@ internal sealed class CloseWaitLeakDetector : IDetector
             TimeToFull = timeToFull,
             Magnitude = sockets.Count,
             Sockets = sockets,
+            Reapable = ReapCriteria.CloseWaitLeak(context, sockets),
         };
     }
 }

@@ -313,6 +313,7 @@ internal sealed class EphemeralPortExhaustionDetector : IDetector
             TimeToFull = timeToFull,
             Magnitude = Math.Max(fraction, projectedFraction),
             Sockets = sockets,
+            Reapable = ReapCriteria.EphemeralPortExhaustion(sockets),
         };
     }
 

@@ -146,6 +146,7 @@ internal sealed class FinWait2PileupDetector : IDetector
                 : $"`ss -tan state fin-wait-2 dst {Say.Addr(peer)} dport = :{port} | wc -l` falls and stays under {Say.N(t.FinWait2Warning)}.",
             Magnitude = sockets.Count,
             Sockets = sockets,
+            Reapable = ReapCriteria.FinWait2Pileup(context, sockets),
         };
     }
 }

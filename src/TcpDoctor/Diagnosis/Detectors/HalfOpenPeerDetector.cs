@@ -169,6 +169,7 @@ internal sealed class HalfOpenPeerDetector : IDetector
             Confirm = $"`ss -tnoi state established sport = :{port}` shows few timer:(on,…) entries with high retransmit counts; `nstat -az TcpExtTCPAbortOnTimeout` counts connections the kernel gave up on.",
             Magnitude = sockets.Count,
             Sockets = sockets,
+            Reapable = ReapCriteria.HalfOpenPeer(context, sockets),
         };
     }
 
@@ -206,6 +207,7 @@ internal sealed class HalfOpenPeerDetector : IDetector
             Confirm = $"`ss -tnoi dst {Say.Addr(peer)}` shows no timer:(on,…) with a rising retransmit count; `nstat -az TcpExtTCPAbortOnTimeout` counts connections the kernel gave up on.",
             Magnitude = sockets.Count,
             Sockets = sockets,
+            Reapable = ReapCriteria.HalfOpenPeer(context, sockets),
         };
     }
 }

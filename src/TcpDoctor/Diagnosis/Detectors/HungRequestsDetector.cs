@@ -114,6 +114,7 @@ internal sealed class HungRequestsDetector : IDetector
             Confirm = $"After the fix, `tcpdoctor list --state established --remote {Say.Addr(remote)} --idle-over {Say.Setting(t.HungAfter)}` (or `ss -tnpo dst {Say.Addr(remote)} dport = :{port}`) shows no connection older than the timeout.",
             Magnitude = sockets.Count,
             Sockets = sockets,
+            Reapable = ReapCriteria.HungRequests(context, sockets),
         };
     }
 }

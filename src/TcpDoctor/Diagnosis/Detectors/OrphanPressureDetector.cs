@@ -169,6 +169,7 @@ internal sealed class OrphanPressureDetector : IDetector
             Confirm = "`cat /proc/net/sockstat`: orphan and mem stay well below their limits; `nstat -az TcpExtTCPAbortOnMemory` stops rising; no \"too many orphaned sockets\" or \"out of memory -- consider tuning tcp_mem\" in dmesg.",
             Magnitude = Math.Max(orphanFraction ?? 0, memPages is { } p2 && tcpMem is { High: > 0 } m2 ? (double)p2 / m2.High : 0) + (aborts > 0 ? 1 : 0),
             Sockets = visible,
+            Reapable = ReapCriteria.OrphanPressure(context, visible),
         };
     }
 

@@ -97,6 +97,7 @@ internal sealed class StaleEstablishedDetector : IDetector
             Confirm = $"`ss -tno state established dst {Say.Addr(remote)}` shows timer:(keepalive,…) on them, or `tcpdoctor list --remote {Say.Addr(remote)} --idle-over {Say.Setting(t.StaleAfter)}` comes back empty.",
             Magnitude = sockets.Count,
             Sockets = sockets,
+            Reapable = ReapCriteria.StaleEstablished(context, sockets),
         };
     }
 }
