@@ -17,6 +17,8 @@ public sealed class ReapableSockets
         Reason = reason;
     }
 
+    private static readonly Func<TcpSocket, bool> NoneCriterion = static _ => false;
+
     /// <summary>The default of a finding that declares nothing: no socket is safe to destroy.</summary>
     public static ReapableSockets NotDeclared { get; } = None("the finding names no socket that is safe to destroy");
 
@@ -26,6 +28,12 @@ public sealed class ReapableSockets
     /// <summary>Whether a socket (a fresh reading of one of <see cref="Sockets"/>) still qualifies.</summary>
     public Func<TcpSocket, bool> Criterion { get; }
 
+    /// <summary>
+    /// Made by <see cref="None"/>: no sockets and no criterion that could hold on to a diagnosis (a kept copy of
+    /// a finding can share it; one made by <see cref="Where"/> captures the snapshot's sockets).
+    /// </summary>
+    public bool IsNone => ReferenceEquals(Criterion, NoneCriterion);
+
     /// <summary>Why nothing is reapable and what to do instead (one line); null when something is.</summary>
     public string? Reason { get; }
 
@@ -33,7 +41,7 @@ public sealed class ReapableSockets
     public static ReapableSockets None(string reason)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
-        return new([], static _ => false, reason);
+        return new([], NoneCriterion, reason);
     }
 
     /// <summary>

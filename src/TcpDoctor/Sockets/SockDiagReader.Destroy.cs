@@ -32,15 +32,7 @@ public sealed partial class SockDiagReader
         }
 
         Span<byte> request = stackalloc byte[RequestSize];
-        var seq = WriteRequest(request, nlmsghdr.SOCK_DESTROY, nlmsghdr.NLM_F_REQUEST | nlmsghdr.NLM_F_ACK, family, 0, 0);
-        var id = request.Slice(nlmsghdr.Size + inet_diag_req_v2.id, inet_diag_sockid.Size);
-        BinaryPrimitives.WriteUInt16BigEndian(id[inet_diag_sockid.idiag_sport..], socket.LocalPort);
-        BinaryPrimitives.WriteUInt16BigEndian(id[inet_diag_sockid.idiag_dport..], socket.RemotePort);
-        WriteAddress(id.Slice(inet_diag_sockid.idiag_src, inet_diag_sockid.AddressSize), socket.LocalAddress, family);
-        WriteAddress(id.Slice(inet_diag_sockid.idiag_dst, inet_diag_sockid.AddressSize), socket.RemoteAddress, family);
-        HostOrder.WriteUInt32(id[inet_diag_sockid.idiag_if..], socket.InterfaceIndex);
-        HostOrder.WriteUInt32(id[inet_diag_sockid.idiag_cookie..], (uint)socket.Cookie);
-        HostOrder.WriteUInt32(id[(inet_diag_sockid.idiag_cookie + 4)..], (uint)(socket.Cookie >> 32));
+        var seq = WriteExactRequest(request, nlmsghdr.SOCK_DESTROY, nlmsghdr.NLM_F_REQUEST | nlmsghdr.NLM_F_ACK, family, 0, 0, socket);
         Send(request);
 
         // With NLM_F_ACK the answer is exactly one NLMSG_ERROR: error 0 = destroyed.
@@ -64,6 +56,24 @@ public sealed partial class SockDiagReader
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Writes a request whose socket id names exactly <paramref name="socket"/>: its 4-tuple, interface and
+    /// cookie (SOCK_DESTROY, and the one-socket query). Returns the sequence number used.
+    /// </summary>
+    private uint WriteExactRequest(Span<byte> request, ushort type, ushort flags, byte family, byte ext, uint states, TcpSocket socket)
+    {
+        var seq = WriteRequest(request, type, flags, family, ext, states);
+        var id = request.Slice(nlmsghdr.Size + inet_diag_req_v2.id, inet_diag_sockid.Size);
+        BinaryPrimitives.WriteUInt16BigEndian(id[inet_diag_sockid.idiag_sport..], socket.LocalPort);
+        BinaryPrimitives.WriteUInt16BigEndian(id[inet_diag_sockid.idiag_dport..], socket.RemotePort);
+        WriteAddress(id.Slice(inet_diag_sockid.idiag_src, inet_diag_sockid.AddressSize), socket.LocalAddress, family);
+        WriteAddress(id.Slice(inet_diag_sockid.idiag_dst, inet_diag_sockid.AddressSize), socket.RemoteAddress, family);
+        HostOrder.WriteUInt32(id[inet_diag_sockid.idiag_if..], socket.InterfaceIndex);
+        HostOrder.WriteUInt32(id[inet_diag_sockid.idiag_cookie..], (uint)socket.Cookie);
+        HostOrder.WriteUInt32(id[(inet_diag_sockid.idiag_cookie + 4)..], (uint)(socket.Cookie >> 32));
+        return seq;
     }
 
     /// <summary>Writes an address into a 16-byte sockid slot in the form the family expects.</summary>

@@ -113,7 +113,7 @@ public sealed class ReapSafetyTests
 
         var result = TcpDoctorCli.Run(["reap", .. selection, "--yes", "--netns", ns.Name]);
 
-        Assert.Equal(3, result.ExitCode);
+        Assert.Equal(64, result.ExitCode);
         Assert.Equal($"tcpdoctor: {ReapAdvice.NotNarrowed}", result.Stderr.Trim());
         Assert.Equal("", result.Stdout.Trim());
         Assert.Equal(before, Ss.Sockets(ns).Select(s => s.Tuple).ToHashSet());
@@ -127,7 +127,7 @@ public sealed class ReapSafetyTests
     {
         var result = TcpDoctorCli.Run("reap", "--finding", id, "--yes");
 
-        Assert.Equal(3, result.ExitCode);
+        Assert.Equal(64, result.ExitCode);
         var line = Assert.Single(result.Stderr.Trim().Split('\n'));
         Assert.StartsWith($"tcpdoctor: refusing to reap finding {id}: ", line);
         Assert.Contains(instead, line);

@@ -10,6 +10,7 @@ public sealed class FindingCopyTests
     [Fact]
     public void The_copy_keeps_everything_but_the_sockets()
     {
+        var socket = new TcpSocket { State = TcpState.Established };
         var original = new Finding
         {
             Id = "hung-requests",
@@ -23,15 +24,18 @@ public sealed class FindingCopyTests
             Confirm = "confirm",
             TimeToFull = TimeSpan.FromMinutes(3),
             Magnitude = 0.7,
-            Sockets = [new TcpSocket { State = TcpState.Established }],
+            Sockets = [socket],
+            Reapable = ReapableSockets.Where([socket], static _ => true),
         };
 
         var copy = FindingCopy.WithoutSockets(original);
 
         Assert.Empty(copy.Sockets);
+        Assert.Empty(copy.Reapable.Sockets);
+        Assert.Equal(FindingCopy.KeptWithoutSockets, copy.Reapable.Reason);
         foreach (var p in typeof(Finding).GetProperties(BindingFlags.Public | BindingFlags.Instance))
         {
-            if (p.Name != nameof(Finding.Sockets))
+            if (p.Name is not (nameof(Finding.Sockets) or nameof(Finding.Reapable)))
             {
                 Assert.Equal(p.GetValue(original), p.GetValue(copy));
             }
@@ -42,7 +46,7 @@ public sealed class FindingCopyTests
     [Fact]
     public void Finding_has_no_property_the_copy_does_not_know()
     {
-        string[] known = ["Id", "Severity", "Title", "Subject", "Summary", "Outlook", "Evidence", "Remedies", "Confirm", "TimeToFull", "Magnitude", "Sockets", "Key"];
+        string[] known = ["Id", "Severity", "Title", "Subject", "Summary", "Outlook", "Evidence", "Remedies", "Confirm", "TimeToFull", "Magnitude", "Sockets", "Reapable", "Key"];
         var actual = typeof(Finding).GetProperties(BindingFlags.Public | BindingFlags.Instance).Select(p => p.Name).Order(StringComparer.Ordinal);
         Assert.Equal(known.Order(StringComparer.Ordinal), actual);
     }
