@@ -10,7 +10,8 @@ public static class ThresholdKeys
     public static IReadOnlyList<ThresholdKey> All { get; } =
     [
         Dur("staleAfter", "stale-established: idle both ways at least this long, no keepalive", t => t.StaleAfter, (t, v) => t with { StaleAfter = v }),
-        Dur("hungAfter", "hung-requests: nothing received this long after the last send", t => t.HungAfter, (t, v) => t with { HungAfter = v }),
+        new("hungAfter", ThresholdKind.DurationRules, "hung-requests: nothing received this long after the last send; then per remote port, peer or process: 5432=10m, 10.0.0.5=5m, redis-cli=off (the longest that matches wins)",
+            FormatHungAfter, SetHungAfter),
         new("maxPerClient", ThresholdKind.OptionalCount, "client-connection-hog: any client above this many connections to one port; when set it replaces the 10x-median rule (off by default)",
             t => t.MaxPerClient is { } m ? m.ToString(Inv) : "null",
             (t, v) => t with { MaxPerClient = IsNull(v) ? null : ParseCount("maxPerClient", v) }),
@@ -119,6 +120,44 @@ public static class ThresholdKeys
         }
 
         return null;
+    }
+
+    private static string FormatHungAfter(Thresholds t) =>
+        string.Join(", ", t.HungAfterRules.Select(r => r.ToString()).Prepend(TcpDoctor.Duration.Format(t.HungAfter)));
+
+    /// <summary>
+    /// <c>60s, 5432=10m, redis-cli=off</c>: a bare duration replaces the default wait, each rule replaces the
+    /// rule with the same selector (built-in ones included) or adds to them.
+    /// </summary>
+    internal static Thresholds SetHungAfter(Thresholds t, string? v)
+    {
+        if (IsNull(v))
+        {
+            throw new TcpDoctorException($"hungAfter: '{v}' is not a duration above zero (write it like 60s; per port, peer or process: 5432=10m, redis-cli=off).");
+        }
+
+        var rules = t.HungAfterRules.ToList();
+        var sawDefault = false;
+        foreach (var part in v!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!part.Contains('=', StringComparison.Ordinal))
+            {
+                if (sawDefault)
+                {
+                    throw new TcpDoctorException($"hungAfter '{v}': more than one default duration; write rules as SELECTOR=DURATION.");
+                }
+
+                sawDefault = true;
+                t = t with { HungAfter = ParseDuration("hungAfter", part) };
+                continue;
+            }
+
+            var rule = HungAfterRule.Parse(part);
+            rules.RemoveAll(r => r.Text == rule.Text);
+            rules.Add(rule);
+        }
+
+        return t with { HungAfterRules = rules };
     }
 
     private static ThresholdKey Dur(string name, string description, Func<Thresholds, TimeSpan> get, Func<Thresholds, TimeSpan, Thresholds> set) =>
