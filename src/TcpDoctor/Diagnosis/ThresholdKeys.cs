@@ -20,9 +20,10 @@ public static class ThresholdKeys
         Count("timeWaitPerPort", "time-wait-accumulation: TIME_WAIT on one listening port worth an info", t => t.TimeWaitPerPort, (t, v) => t with { TimeWaitPerPort = v }),
         Frac("timeWaitBucketsWarning", "time-wait-accumulation: fraction of tcp_max_tw_buckets", t => t.TimeWaitBucketsWarning, (t, v) => t with { TimeWaitBucketsWarning = v }),
         Frac("timeWaitBucketsCritical", "time-wait-accumulation: critical fraction", t => t.TimeWaitBucketsCritical, (t, v) => t with { TimeWaitBucketsCritical = v }),
-        Count("finWait2Warning", "fin-wait-2-pileup: FIN_WAIT2 sockets in one group", t => t.FinWait2Warning, (t, v) => t with { FinWait2Warning = v }),
-        Count("finWait2Critical", "fin-wait-2-pileup: critical count", t => t.FinWait2Critical, (t, v) => t with { FinWait2Critical = v }),
-        Count("finWait2HeldCritical", "fin-wait-2-pileup: FIN_WAIT2 held by a process (never time out) that make it critical", t => t.FinWait2HeldCritical, (t, v) => t with { FinWait2HeldCritical = v }),
+        Count("finWait2Warning", "fin-wait-2-pileup: FIN_WAIT2 sockets in one group worth an info", t => t.FinWait2Warning, (t, v) => t with { FinWait2Warning = v }),
+        Count("finWait2Critical", "fin-wait-2-pileup: FIN_WAIT2 in one group that make a warning even if all are orphaned (orphans alone are never critical)", t => t.FinWait2Critical, (t, v) => t with { FinWait2Critical = v }),
+        Count("finWait2HeldWarning", "fin-wait-2-pileup: FIN_WAIT2 held by a process (never time out) that make a warning", t => t.FinWait2HeldWarning, (t, v) => t with { FinWait2HeldWarning = v }),
+        Count("finWait2HeldCritical", "fin-wait-2-pileup: FIN_WAIT2 held by a process that make it critical", t => t.FinWait2HeldCritical, (t, v) => t with { FinWait2HeldCritical = v }),
         Count("closeWaitWarning", "close-wait-leak: CLOSE_WAIT sockets of one process group", t => t.CloseWaitWarning, (t, v) => t with { CloseWaitWarning = v }),
         Count("closeWaitCritical", "close-wait-leak: critical count", t => t.CloseWaitCritical, (t, v) => t with { CloseWaitCritical = v }),
         Count("hungWarning", "hung-requests: hung connections of one command to one peer", t => t.HungWarning, (t, v) => t with { HungWarning = v }),
@@ -92,6 +93,11 @@ public static class ThresholdKeys
         if (t.FinWait2Warning > t.FinWait2Critical)
         {
             return ("finWait2Warning", "finWait2Critical");
+        }
+
+        if (t.FinWait2HeldWarning > t.FinWait2HeldCritical)
+        {
+            return ("finWait2HeldWarning", "finWait2HeldCritical");
         }
 
         if (t.CloseWaitWarning > t.CloseWaitCritical)

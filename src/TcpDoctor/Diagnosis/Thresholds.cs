@@ -64,12 +64,16 @@ public sealed record Thresholds
 
     public double TimeWaitBucketsCritical { get; init; } = 0.9;
 
-    /// <summary>fin-wait-2-pileup: FIN_WAIT2 sockets in one group.</summary>
+    /// <summary>fin-wait-2-pileup: FIN_WAIT2 sockets in one group worth an info.</summary>
     public int FinWait2Warning { get; init; } = 100;
 
+    /// <summary>fin-wait-2-pileup: FIN_WAIT2 sockets in one group that make a warning even when all are orphaned (bounded by tcp_fin_timeout: never critical alone).</summary>
     public int FinWait2Critical { get; init; } = 1000;
 
-    /// <summary>fin-wait-2-pileup: FIN_WAIT2 sockets still held by a process (they never time out).</summary>
+    /// <summary>fin-wait-2-pileup: FIN_WAIT2 sockets still held by a process (they never time out) that make a warning.</summary>
+    public int FinWait2HeldWarning { get; init; } = 10;
+
+    /// <summary>fin-wait-2-pileup: FIN_WAIT2 sockets still held by a process that make it critical.</summary>
     public int FinWait2HeldCritical { get; init; } = 100;
 
     /// <summary>close-wait-leak: CLOSE_WAIT sockets of one process group.</summary>
