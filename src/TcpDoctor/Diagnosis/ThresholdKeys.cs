@@ -41,6 +41,7 @@ public static class ThresholdKeys
         Count("clientHogMinimum", "client-connection-hog: connections a client needs at least", t => t.ClientHogMinimum, (t, v) => t with { ClientHogMinimum = v }),
         new("clientHogMedianFactor", ThresholdKind.Factor, "client-connection-hog: and this many times the median client's",
             t => t.ClientHogMedianFactor.ToString(Inv), (t, v) => t with { ClientHogMedianFactor = ParseFactor("clientHogMedianFactor", v) }),
+        Frac("clientHogUnhealthyShare", "client-connection-hog: share of the client's connections stale or stuck (CLOSE_WAIT, handshake) that makes a warning", t => t.ClientHogUnhealthyShare, (t, v) => t with { ClientHogUnhealthyShare = v }),
         Frac("fdWarning", "fd-exhaustion: open fds as a fraction of the soft RLIMIT_NOFILE", t => t.FdWarning, (t, v) => t with { FdWarning = v }),
         Frac("fdCritical", "fd-exhaustion: critical fraction", t => t.FdCritical, (t, v) => t with { FdCritical = v }),
     ];

@@ -120,6 +120,9 @@ public sealed record Thresholds
     /// <summary>…and this many times the median client's.</summary>
     public double ClientHogMedianFactor { get; init; } = 10;
 
+    /// <summary>client-connection-hog: share of the client's connections stale or stuck (CLOSE_WAIT, handshake) that makes it a warning.</summary>
+    public double ClientHogUnhealthyShare { get; init; } = 0.1;
+
     /// <summary>fd-exhaustion: open fds as a fraction of the soft RLIMIT_NOFILE.</summary>
     public double FdWarning { get; init; } = 0.8;
 
