@@ -10,6 +10,7 @@ public static class ThresholdKeys
     public static IReadOnlyList<ThresholdKey> All { get; } =
     [
         Dur("staleAfter", "stale-established: idle both ways at least this long, no keepalive", t => t.StaleAfter, (t, v) => t with { StaleAfter = v }),
+        Dur("keepaliveIdleLimit", "stale-established: keepalive first probing this long or longer after the last packet does not protect (NAT and load balancer idle timeouts: 350 s AWS, 4 min Azure)", t => t.KeepaliveIdleLimit, (t, v) => t with { KeepaliveIdleLimit = v }),
         new("hungAfter", ThresholdKind.DurationRules, "hung-requests: nothing received this long after the last send; then per remote port, peer or process: 5432=10m, 10.0.0.5=5m, redis-cli=off (the longest that matches wins)",
             FormatHungAfter, SetHungAfter),
         new("maxPerClient", ThresholdKind.OptionalCount, "client-connection-hog: any client above this many connections to one port; when set it replaces the 10x-median rule (off by default)",

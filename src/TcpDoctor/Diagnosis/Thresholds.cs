@@ -18,6 +18,13 @@ public sealed record Thresholds
     /// <summary>stale-established: idle both ways at least this long, with no keepalive timer.</summary>
     public TimeSpan StaleAfter { get; init; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// stale-established: a keepalive whose first probe comes this long or longer after the last packet is no
+    /// protection, since NATs and load balancers forget idle flows sooner (AWS NAT gateway and load balancers 350 s,
+    /// Azure load balancer and NAT gateway 4 min by default).
+    /// </summary>
+    public TimeSpan KeepaliveIdleLimit { get; init; } = TimeSpan.FromMinutes(4);
+
     /// <summary>hung-requests: nothing received this long after the last send (unless a rule of <see cref="HungAfterRules"/> matches).</summary>
     public TimeSpan HungAfter { get; init; } = TimeSpan.FromSeconds(60);
 

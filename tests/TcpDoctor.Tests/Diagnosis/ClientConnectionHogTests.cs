@@ -79,8 +79,11 @@ public sealed class ClientConnectionHogTests
 
     private static SnapshotBuilder Postgres() => new SnapshotBuilder().Process(5432, "postgres").Listen("0.0.0.0:5432", pid: 5432);
 
-    private static SnapshotBuilder Db(SnapshotBuilder b, string address, int n, double idle = 2, bool keepalive = false, int firstPort = 40000) =>
-        b.Many(n, (b, i) => b.Established("10.0.0.5:5432", $"{address}:{firstPort + i}", pid: 5432, sentAgo: idle, recvAgo: idle, keepalive: keepalive));
+    // With keepalive: a 60 s keepalive whose last probe was answered 30 s ago, its timer due in 30 s.
+    private static SnapshotBuilder Db(SnapshotBuilder b, string address, int n, double idle = 2, bool keepalive = false, int firstPort = 40000) => keepalive
+        ? b.Many(n, (b, i) => b.Sock(TcpState.Established, "10.0.0.5:5432", $"{address}:{firstPort + i}", pid: 5432, timer: TimerKind.KeepAlive, timerMs: 30_000,
+            info: SnapshotBuilder.Info(idle, idle) with { LastAckRecvMs = (uint)(Math.Min(idle, 30) * 1000) }))
+        : b.Many(n, (b, i) => b.Established("10.0.0.5:5432", $"{address}:{firstPort + i}", pid: 5432, sentAgo: idle, recvAgo: idle));
 
     private static SnapshotBuilder AppPoolAndThreeAdmins(double poolIdle = 2, bool keepalive = false) =>
         Db(Db(Db(Db(Postgres(), "10.0.1.20", 100, poolIdle, keepalive), "10.0.1.31", 1), "10.0.1.32", 1), "10.0.1.33", 1);

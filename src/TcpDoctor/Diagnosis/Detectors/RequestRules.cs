@@ -83,12 +83,32 @@ internal static class RequestRules
     /// </summary>
     private static long AnswerEchoMs(TcpInfo info) => Math.Max(2L * info.RttUs / 1000, 20);
 
-    /// <summary>Idle both ways for at least <c>staleAfter</c>, with no timer running (no keepalive, nothing in flight).</summary>
+    /// <summary>
+    /// Idle both ways for at least <c>staleAfter</c>, nothing in flight, and nothing that would notice a vanished peer:
+    /// no timer at all, or a keepalive too slow to matter (<see cref="KeepaliveIdleSeconds"/> at or above
+    /// <c>keepaliveIdleLimit</c>: a NAT or load balancer on the path forgets the flow before the first probe).
+    /// </summary>
     public static bool IsStale(DiagnosisContext context, TcpSocket s) =>
         s.State == TcpState.Established
         && s.Info.IsPresent
-        && s.Timer == TimerKind.None
+        && (s.Timer == TimerKind.None || IsSlowKeepalive(context, s))
         && s.SendQueue == 0
         && s.Info.IdleMs >= context.Thresholds.StaleAfter.TotalMilliseconds
         && !IsHung(context, s);
+
+    /// <summary>A keepalive timer with no probe out whose idle time is at or above <c>keepaliveIdleLimit</c>.</summary>
+    public static bool IsSlowKeepalive(DiagnosisContext context, TcpSocket s) =>
+        KeepaliveIdleSeconds(s) is { } idle && idle >= context.Thresholds.KeepaliveIdleLimit.TotalSeconds;
+
+    /// <summary>
+    /// The socket's keepalive idle time (TCP_KEEPIDLE, which neither sock_diag nor tcp_info reports), estimated from
+    /// the timer: with no probe out, the kernel arms it for the last received segment plus the idle time, so
+    /// time since the last ACK received + time until the timer fires = the idle time. Null without a keepalive timer or
+    /// with probes out (that peer is being checked already: keepalive-unanswered). Trade-off: for the probe interval
+    /// after an answered probe the sum is only that interval, so a slow keepalive is missed for that long.
+    /// </summary>
+    public static double? KeepaliveIdleSeconds(TcpSocket s) =>
+        s.Timer == TimerKind.KeepAlive && s.TimerRetransmits == 0 && s.Info.IsPresent && s.Info.Probes == 0
+            ? ((double)Math.Min(s.Info.LastAckRecvMs, s.Info.LastDataRecvMs) + s.TimerExpiresMs) / 1000
+            : null;
 }
