@@ -107,7 +107,9 @@ internal sealed class ThresholdArgs
     {
         foreach (var key in ThresholdKeys.All)
         {
-            w.WriteLine($"{key.Name,-26}{key.Format(t),-8}{key.Description}");
+            // hungAfter's rules run longer than the column: keep a space before the description.
+            var value = key.Format(t);
+            w.WriteLine($"{key.Name,-26}{(value.Length >= 8 ? value + " " : value),-8}{key.Description}");
         }
     }
 }
