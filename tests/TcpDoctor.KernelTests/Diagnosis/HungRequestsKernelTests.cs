@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using TcpDoctor.Diagnosis;
@@ -37,7 +36,7 @@ public sealed class HungRequestsKernelTests
             {
                 // Wait for each record at the server, so every one is its own segment, as on a quiet log stream.
                 pair.Client.Send(record);
-                ReceiveExactly(pair.Server, record.Length);
+                KernelWait.ReceiveExactly(pair.Server, record.Length);
             }
 
             streams.Add(pair);
@@ -48,11 +47,15 @@ public sealed class HungRequestsKernelTests
         {
             var pair = factory.Connect(requestListener);
             pair.Client.Send("GET /crl HTTP/1.1\r\nHost: crl\r\n\r\n"u8);
-            ReceiveExactly(pair.Server, 31);
+            KernelWait.ReceiveExactly(pair.Server, 31);
             requests.Add(pair);
         }
 
-        var snapshot = WaitForQuiet(ns, [.. streams, .. requests]);
+        List<ConnectedPair> all = [.. streams, .. requests];
+        var snapshot = KernelWait.SnapshotWhen(
+            ns,
+            s => all.All(p => Dumps.Find(s.Sockets, p.Client, TcpState.Established).Info.LastDataSentMs > HungAfter.TotalMilliseconds + 50),
+            "the clients' last sends did not age past hung-after");
         foreach (var pair in streams)
         {
             var info = Dumps.Find(snapshot.Sockets, pair.Client, TcpState.Established).Info;
@@ -69,35 +72,5 @@ public sealed class HungRequestsKernelTests
         Assert.Equal(((IPEndPoint)requestListener.LocalEndPoint!).Port, f.Subject.RemotePort);
         Assert.Equal(Connections, f.Number("hung"));
         Assert.Equal(Connections, f.Number("neverAnswered"));
-    }
-
-    /// <summary>Snapshots until every client's last send is older than <see cref="HungAfter"/> (bounded).</summary>
-    private static Snapshot WaitForQuiet(TestNamespace ns, List<ConnectedPair> pairs)
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            var snapshot = SnapshotReader.Read(new SnapshotOptions { NetworkNamespace = ns.Name });
-            var quiet = pairs.All(p => Dumps.Find(snapshot.Sockets, p.Client, TcpState.Established).Info.LastDataSentMs > HungAfter.TotalMilliseconds + 50);
-            if (quiet)
-            {
-                return snapshot;
-            }
-
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "the clients' last sends did not age past hung-after");
-            Thread.Sleep(50);
-        }
-    }
-
-    private static void ReceiveExactly(Socket socket, int count)
-    {
-        var buffer = new byte[count];
-        var got = 0;
-        while (got < count)
-        {
-            var n = socket.Receive(buffer.AsSpan(got));
-            Assert.True(n > 0, "peer closed");
-            got += n;
-        }
     }
 }

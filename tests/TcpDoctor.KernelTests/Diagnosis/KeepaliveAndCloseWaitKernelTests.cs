@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using TcpDoctor.Diagnosis;
@@ -34,7 +33,11 @@ public sealed class KeepaliveAndCloseWaitKernelTests
         var bare = Pairs(factory, none, _ => { });
 
         var staleAfter = TimeSpan.FromMilliseconds(500);
-        var snapshot = WaitUntilIdle(ns, [.. slowPairs, .. quickPairs, .. bare], staleAfter);
+        List<ConnectedPair> all = [.. slowPairs, .. quickPairs, .. bare];
+        var snapshot = KernelWait.SnapshotWhen(
+            ns,
+            s => all.All(p => Dumps.Find(s.Sockets, p.Client, TcpState.Established).Info.IdleMs > staleAfter.TotalMilliseconds + 100),
+            "the connections did not go idle");
         foreach (var pair in slowPairs)
         {
             var s = Dumps.Find(snapshot.Sockets, pair.Client, TcpState.Established);
@@ -87,40 +90,12 @@ public sealed class KeepaliveAndCloseWaitKernelTests
 
             // One exchange, so the connection has sent and received data and is then idle both ways.
             pair.Client.Send(new byte[10]);
-            Receive(pair.Server, 10);
+            KernelWait.ReceiveExactly(pair.Server, 10);
             pair.Server.Send(new byte[10]);
-            Receive(pair.Client, 10);
+            KernelWait.ReceiveExactly(pair.Client, 10);
             pairs.Add(pair);
         }
 
         return pairs;
-    }
-
-    private static Snapshot WaitUntilIdle(TestNamespace ns, List<ConnectedPair> pairs, TimeSpan idle)
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            var snapshot = SnapshotReader.Read(new SnapshotOptions { NetworkNamespace = ns.Name });
-            if (pairs.All(p => Dumps.Find(snapshot.Sockets, p.Client, TcpState.Established).Info.IdleMs > idle.TotalMilliseconds + 100))
-            {
-                return snapshot;
-            }
-
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "the connections did not go idle");
-            Thread.Sleep(50);
-        }
-    }
-
-    private static void Receive(Socket socket, int count)
-    {
-        var buffer = new byte[count];
-        var got = 0;
-        while (got < count)
-        {
-            var n = socket.Receive(buffer.AsSpan(got));
-            Assert.True(n > 0, "peer closed");
-            got += n;
-        }
     }
 }
