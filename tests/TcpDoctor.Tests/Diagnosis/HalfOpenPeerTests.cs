@@ -172,4 +172,23 @@ public sealed class HalfOpenPeerTests
         Assert.Contains("from when the unacknowledged data was first sent", f.Summary);
         Assert.DoesNotContain("from the first retransmission", f.Summary);
     }
+
+    [Fact]
+    public void Several_peers_this_host_connected_to_stalling_at_once_point_at_its_own_uplink_but_vanished_clients_do_not()
+    {
+        var b = new SnapshotBuilder().Process(77, "worker").Process(10, "nginx").Listen("0.0.0.0:443", pid: 10)
+            .Many(3, (b, i) => b.Sock(TcpState.Established, $"10.0.0.1:{40000 + i}", $"10.0.{i}.8:9000", pid: 77,
+                timer: TimerKind.Retransmit, timerMs: 3000, retrans: 5, sendQ: 1200))
+            .Many(50, (b, i) => b.Sock(TcpState.Established, "10.0.0.1:443", $"198.51.100.{i + 1}:50000", pid: 10,
+                timer: TimerKind.Retransmit, timerMs: 2000, retrans: 4, sendQ: 16_000));
+        var peers = b.Run(Detector).Where(f => f.Subject.RemoteAddress is not null).ToList();
+        Assert.Equal(3, peers.Count);
+        Assert.All(peers, f => Assert.Equal(3, f.Number("peersStalled")));
+        Assert.All(peers, f => Assert.Contains("suspect its own uplink", f.Summary));
+
+        var two = new SnapshotBuilder().Process(77, "worker")
+            .Many(2, (b, i) => b.Sock(TcpState.Established, $"10.0.0.1:{40000 + i}", $"10.0.{i}.8:9000", pid: 77,
+                timer: TimerKind.Retransmit, timerMs: 3000, retrans: 5, sendQ: 1200));
+        Assert.All(two.Run(Detector), f => Assert.DoesNotContain("uplink or route", f.Summary));
+    }
 }

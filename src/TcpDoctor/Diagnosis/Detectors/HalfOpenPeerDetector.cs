@@ -43,6 +43,7 @@ internal sealed class HalfOpenPeerDetector : IDetector
         // Peers this host connected to are judged one by one: one stalled connection is an info (a loss burst looks
         // the same for a while), two or more are a warning.
         var lonelyClients = new Dictionary<ushort, List<TcpSocket>>();
+        var peersConnectedTo = byPeer.Values.Count(l => l.Exists(context.OpenedByThisHost));
         foreach (var (peer, all) in byPeer)
         {
             var outbound = new List<TcpSocket>();
@@ -75,7 +76,7 @@ internal sealed class HalfOpenPeerDetector : IDetector
             }
 
             var severity = outbound.Count >= t.HalfOpenCritical ? Severity.Critical : outbound.Count >= 2 ? Severity.Warning : Severity.Info;
-            yield return Build(context, severity, peer, outbound, byPeer.Count);
+            yield return Build(context, severity, peer, outbound, peersConnectedTo);
         }
 
         if (lonelyClients.Count == 0)
@@ -99,7 +100,6 @@ internal sealed class HalfOpenPeerDetector : IDetector
             // connections, not a count alone, says something is wrong.
             var portEstablished = established.GetValueOrDefault(port);
             var severity = sockets.Count >= t.HalfOpenCritical && sockets.Count >= LoneClientsWarningShare * portEstablished ? Severity.Warning : Severity.Info;
-
             yield return BuildClients(context, severity, port, sockets, portEstablished);
         }
     }
@@ -196,7 +196,7 @@ internal sealed class HalfOpenPeerDetector : IDetector
         };
     }
 
-    private static Finding Build(DiagnosisContext context, Severity severity, NetAddress peer, List<TcpSocket> sockets, int peersStalled)
+    private static Finding Build(DiagnosisContext context, Severity severity, NetAddress peer, List<TcpSocket> sockets, int peersConnectedTo)
     {
         var st = Stats.Of(context, sockets);
         var owners = context.OwnersOf(sockets);
@@ -207,13 +207,13 @@ internal sealed class HalfOpenPeerDetector : IDetector
             $"{Say.Count(sockets.Count, "connection", "connections")} from {who} to {Say.Addr(peer)} ({portText}) {(sockets.Count == 1 ? "has" : "have")} {Say.N(st.Unacked)} bytes of data that {Say.Addr(peer)} has not acknowledged, " +
             $"retransmitted up to {Say.N(st.MaxRetransmits)} times over about {Say.Time(st.Longest)}. Either the peer is gone without FIN or RST — crashed, unplugged, or a firewall or NAT dropped the connection's state — " +
             "or the path is broken, which looks the same from here: a PMTU black hole (full-size segments vanish because the ICMP \"fragmentation needed\" that would shrink them is filtered, while small packets pass) or this host's own uplink. " +
-            (peersStalled > 1 ? $"{Say.N(peersStalled)} peers are stalling at the same moment, which points at this host's side rather than at each peer. " : "") +
+            (peersConnectedTo > 2 ? $"{Say.N(peersConnectedTo)} peers this host connected to are stalling at the same moment: if they have nothing in common but this host, suspect its own uplink or route. " : "") +
             (severity == Severity.Info ? "One connection retransmitting for a while can also be a burst of loss it will recover from. " : "") +
             $"TCP keeps retransmitting with exponential backoff until net.ipv4.tcp_retries2={st.Retries2} gives up (a budget of about {Say.Time(st.Budget)} from when the unacknowledged data was first sent).";
 
         var evidence = st.Figures(sockets.Count);
         evidence.Insert(1, Figure.Of("remotePorts", Say.Ports(ports)));
-        evidence.Add(Figure.Of("peersStalled", peersStalled));
+        evidence.Add(Figure.Of("peersStalled", peersConnectedTo));
         evidence.AddRange(owners.Figures());
         var subject = owners.Apply(new FindingSubject { RemoteAddress = Say.Addr(peer) });
         if (ports.Count == 1)
