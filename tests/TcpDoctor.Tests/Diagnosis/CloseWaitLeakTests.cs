@@ -92,10 +92,10 @@ public sealed class CloseWaitLeakTests
         Assert.Equal(80, f.TimeToFull!.Value.TotalSeconds, 1);
     }
 
-    private static SnapshotBuilder Server(int firstPort, int n, double at, uint recvQ = 1) => new SnapshotBuilder().At(at)
+    private static SnapshotBuilder Server(int firstPort, int n, double at, uint recvQ = 1, uint sendQ = 0) => new SnapshotBuilder().At(at)
         .Process(400, "gunicorn", openFds: 300, fdLimit: 1000)
         .Listen("0.0.0.0:8000", pid: 400)
-        .Many(n, (b, i) => b.Sock(TcpState.CloseWait, "10.0.0.1:8000", $"198.51.100.{1 + (i % 50)}:{firstPort + i}", pid: 400, recvQ: recvQ));
+        .Many(n, (b, i) => b.Sock(TcpState.CloseWait, "10.0.0.1:8000", $"198.51.100.{1 + (i % 50)}:{firstPort + i}", pid: 400, recvQ: recvQ, sendQ: sendQ));
 
     [Fact]
     public void Close_wait_that_comes_and_goes_over_the_sample_is_only_an_info()
@@ -129,11 +129,12 @@ public sealed class CloseWaitLeakTests
     }
 
     [Theory]
-    [InlineData(0u, true)]  // the application's read returned 0 and it never closed: certainly a bug
-    [InlineData(1u, false)] // the FIN is still unread
-    public void Recv_q_0_means_the_end_of_stream_was_read_and_the_socket_still_not_closed(uint recvQ, bool readEof)
+    [InlineData(0u, 0u, true)]     // the application's read returned 0, nothing left to send, never closed: certainly a bug
+    [InlineData(1u, 0u, false)]    // the FIN is still unread
+    [InlineData(0u, 9000u, false)] // still writing the answer to a client that half-closed after its request
+    public void Recv_q_0_means_the_end_of_stream_was_read_and_the_socket_still_not_closed(uint recvQ, uint sendQ, bool readEof)
     {
-        var f = Assert.Single(Server(20000, 12, at: 0, recvQ: recvQ).Run(Detector));
+        var f = Assert.Single(Server(20000, 12, at: 0, recvQ: recvQ, sendQ: sendQ).Run(Detector));
         Assert.Equal(readEof ? 12 : 0, f.Number("readEndOfStream"));
         Assert.Equal(readEof, f.Summary.Contains("certainly a bug", StringComparison.Ordinal));
         Assert.Equal(0, f.Number("withUnreadData"));

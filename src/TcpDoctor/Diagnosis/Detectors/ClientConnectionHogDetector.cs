@@ -101,10 +101,11 @@ internal sealed class ClientConnectionHogDetector : IDetector
 
     /// <summary>
     /// A CLOSE_WAIT that stays: already CLOSE_WAIT at the previous snapshot, or (without one) whose end of stream the
-    /// application read without closing (Recv-Q 0). One in passing — a request still being answered — is not.
+    /// application read without closing, with nothing left to send (Recv-Q and Send-Q 0). One in passing — a request
+    /// still being answered — is not.
     /// </summary>
     private static bool IsStuckCloseWait(TcpSocket s, HashSet<TupleKey>? before) =>
-        s.State == TcpState.CloseWait && (before is null ? s.ReceiveQueue == 0 : before.Contains(TupleKey.Of(s)));
+        s.State == TcpState.CloseWait && (before is null ? s.ReceiveQueue == 0 && s.SendQueue == 0 : before.Contains(TupleKey.Of(s)));
 
     /// <summary>A handshake that stays: the SYN-ACK already retransmitted (a second without the final ACK), or pending at the previous snapshot too.</summary>
     private static bool IsStuckSynRecv(TcpSocket s, HashSet<TupleKey>? before) =>

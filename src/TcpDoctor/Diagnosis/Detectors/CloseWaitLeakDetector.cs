@@ -94,12 +94,13 @@ internal sealed class CloseWaitLeakDetector : IDetector
             ports.Add(s.LocalPort);
 
             // Recv-Q is rcv_nxt - copied_seq, and the peer's FIN takes one sequence number: 1 = the FIN is not read
-            // yet, 0 = the application's read already returned end of stream, more = data it never read.
+            // yet, 0 = the application's read already returned end of stream, more = data it never read. Read EOF
+            // and nothing left to send: the application knows the peer is done and has no reason to keep the socket.
             if (s.ReceiveQueue > 1)
             {
                 unread++;
             }
-            else if (s.ReceiveQueue == 0)
+            else if (s.ReceiveQueue == 0 && s.SendQueue == 0)
             {
                 readEof++;
             }
@@ -120,7 +121,7 @@ internal sealed class CloseWaitLeakDetector : IDetector
             $"{who} holds {Say.N(sockets.Count)} connections in CLOSE_WAIT: the peer closed its side{(oldestIdleMs > 0 ? $" (the longest-idle one has seen no data for {Say.Time(oldestIdleMs / 1000.0)})" : "")}, and the application has not called close(). " +
             "The kernel never times CLOSE_WAIT out — only the application can end it — so each one keeps a file descriptor and its buffers. " +
             $"Peers: {topPeers}; local ports: {Say.Ports(ports.Take(10))}{(ports.Count > 10 ? ", …" : "")}." +
-            (readEof > 0 ? $" On {Say.N(readEof)} of them the application already read the end of stream (Recv-Q 0: its read returned 0) and still did not close: that is certainly a bug in its code, not slowness or load." : "") +
+            (readEof > 0 ? $" On {Say.N(readEof)} of them the application already read the end of stream (Recv-Q 0: its read returned 0), has nothing left to send, and still did not close: unless it is still working on a request whose client half-closed after sending it, that is certainly a bug in its code, not slowness or load." : "") +
             (unread > 0 ? $" {Say.N(unread)} still hold unread data: the application stopped reading them." : "") +
             (notAccepted > 0 ? $" {Say.N(notAccepted)} were never even accept()ed: they sit in a listener's queue." : "");
 
