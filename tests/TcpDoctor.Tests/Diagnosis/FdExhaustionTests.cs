@@ -71,4 +71,13 @@ public sealed class FdExhaustionTests
         Assert.DoesNotContain("accept(), connect()", f.Summary);
         Assert.Contains("select()", f.Remedies[1]);
     }
+
+    [Fact]
+    public void A_process_missing_from_the_first_snapshot_is_not_told_to_sample()
+    {
+        var before = new SnapshotBuilder().Build();
+        var f = Assert.Single(new SnapshotBuilder().At(1).Process(42, "vsftpd", openFds: 990, fdLimit: 1000).Run(Detector, previous: before));
+        Assert.DoesNotContain("--sample", f.Outlook);
+        Assert.Contains("not in the first snapshot", f.Outlook);
+    }
 }

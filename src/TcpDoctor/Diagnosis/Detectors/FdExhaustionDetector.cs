@@ -84,6 +84,10 @@ internal sealed class FdExhaustionDetector : IDetector
                 outlook = "The count did not grow during the sample; a burst of new connections can still reach the limit.";
             }
         }
+        else if (context.Previous is not null)
+        {
+            outlook = $"pid {worst.Pid} was not in the first snapshot of the sample, so its growth is unknown; diagnose again to see whether it grows.";
+        }
         else
         {
             outlook = "Sample for a moment (--sample) to see whether it is growing.";
