@@ -20,9 +20,11 @@ internal sealed class ThresholdArgs
         Description = "stale-established: idle both ways at least this long with no keepalive [default: 15m].",
     };
 
-    private readonly Option<string?> _hungAfter = new("--hung-after")
+    private readonly Option<string[]> _hungAfter = new("--hung-after")
     {
-        Description = "hung-requests: nothing received this long after the last send [default: 60s].",
+        Description = "hung-requests: nothing received this long after the last send [default: 60s]. Repeat with SELECTOR=DURATION for a remote port, " +
+            "peer or process: --hung-after 5432=10m --hung-after 10.0.0.0/8=5m --hung-after [2001:db8::1]:6379=2m --hung-after redis-cli=off " +
+            "(off, never or 0: not hung at all; the longest matching rule wins; port:/peer:/process: force the reading). Built in: 5671,5672 (AMQP) and 15010,15012 (xDS) off.",
     };
 
     private readonly Option<int?> _maxPerClient = new("--max-per-client")
@@ -84,7 +86,7 @@ internal sealed class ThresholdArgs
             t = ThresholdKeys.Find("staleAfter")!.Set(t, stale);
         }
 
-        if (parse.GetValue(_hungAfter) is { } hung)
+        foreach (var hung in parse.GetValue(_hungAfter) ?? [])
         {
             t = ThresholdKeys.Find("hungAfter")!.Set(t, hung);
         }
@@ -111,7 +113,9 @@ internal sealed class ThresholdArgs
     {
         foreach (var key in ThresholdKeys.All)
         {
-            w.WriteLine($"{key.Name,-26}{key.Format(t),-8}{key.Description}");
+            // hungAfter's rules run longer than the column: keep a space before the description.
+            var value = key.Format(t);
+            w.WriteLine($"{key.Name,-26}{(value.Length >= 8 ? value + " " : value),-8}{key.Description}");
         }
     }
 }

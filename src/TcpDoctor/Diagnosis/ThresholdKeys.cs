@@ -10,7 +10,9 @@ public static class ThresholdKeys
     public static IReadOnlyList<ThresholdKey> All { get; } =
     [
         Dur("staleAfter", "stale-established: idle both ways at least this long, no keepalive", t => t.StaleAfter, (t, v) => t with { StaleAfter = v }),
-        Dur("hungAfter", "hung-requests: nothing received this long after the last send", t => t.HungAfter, (t, v) => t with { HungAfter = v }),
+        Dur("keepaliveIdleLimit", "stale-established: keepalive first probing this long or longer after the last packet does not protect (NAT and load balancer idle timeouts: 350 s AWS, 4 min Azure)", t => t.KeepaliveIdleLimit, (t, v) => t with { KeepaliveIdleLimit = v }),
+        new("hungAfter", ThresholdKind.DurationRules, "hung-requests: nothing received this long after the last send; then per remote port, peer or process: 5432=10m, 10.0.0.5=5m, redis-cli=off (the longest that matches wins)",
+            FormatHungAfter, SetHungAfter),
         new("maxPerClient", ThresholdKind.OptionalCount, "client-connection-hog: any client above this many connections to one port; when set it replaces the 10x-median rule (off by default)",
             t => t.MaxPerClient is { } m ? m.ToString(Inv) : "null",
             (t, v) => t with { MaxPerClient = IsNull(v) ? null : ParseCount("maxPerClient", v) }),
@@ -19,9 +21,10 @@ public static class ThresholdKeys
         Count("timeWaitPerPort", "time-wait-accumulation: TIME_WAIT on one listening port worth an info", t => t.TimeWaitPerPort, (t, v) => t with { TimeWaitPerPort = v }),
         Frac("timeWaitBucketsWarning", "time-wait-accumulation: fraction of tcp_max_tw_buckets", t => t.TimeWaitBucketsWarning, (t, v) => t with { TimeWaitBucketsWarning = v }),
         Frac("timeWaitBucketsCritical", "time-wait-accumulation: critical fraction", t => t.TimeWaitBucketsCritical, (t, v) => t with { TimeWaitBucketsCritical = v }),
-        Count("finWait2Warning", "fin-wait-2-pileup: FIN_WAIT2 sockets in one group", t => t.FinWait2Warning, (t, v) => t with { FinWait2Warning = v }),
-        Count("finWait2Critical", "fin-wait-2-pileup: critical count", t => t.FinWait2Critical, (t, v) => t with { FinWait2Critical = v }),
-        Count("finWait2HeldCritical", "fin-wait-2-pileup: FIN_WAIT2 held by a process (never time out) that make it critical", t => t.FinWait2HeldCritical, (t, v) => t with { FinWait2HeldCritical = v }),
+        Count("finWait2Warning", "fin-wait-2-pileup: FIN_WAIT2 sockets in one group worth an info", t => t.FinWait2Warning, (t, v) => t with { FinWait2Warning = v }),
+        Count("finWait2Critical", "fin-wait-2-pileup: FIN_WAIT2 in one group that make a warning even if all are orphaned (orphans alone are never critical)", t => t.FinWait2Critical, (t, v) => t with { FinWait2Critical = v }),
+        Count("finWait2HeldWarning", "fin-wait-2-pileup: FIN_WAIT2 held by a process (never time out) that make a warning", t => t.FinWait2HeldWarning, (t, v) => t with { FinWait2HeldWarning = v }),
+        Count("finWait2HeldCritical", "fin-wait-2-pileup: FIN_WAIT2 held by a process that make it critical", t => t.FinWait2HeldCritical, (t, v) => t with { FinWait2HeldCritical = v }),
         Count("closeWaitWarning", "close-wait-leak: CLOSE_WAIT sockets of one process group", t => t.CloseWaitWarning, (t, v) => t with { CloseWaitWarning = v }),
         Count("closeWaitCritical", "close-wait-leak: critical count", t => t.CloseWaitCritical, (t, v) => t with { CloseWaitCritical = v }),
         Count("hungWarning", "hung-requests: hung connections of one command to one peer", t => t.HungWarning, (t, v) => t with { HungWarning = v }),
@@ -39,6 +42,7 @@ public static class ThresholdKeys
         Count("clientHogMinimum", "client-connection-hog: connections a client needs at least", t => t.ClientHogMinimum, (t, v) => t with { ClientHogMinimum = v }),
         new("clientHogMedianFactor", ThresholdKind.Factor, "client-connection-hog: and this many times the median client's",
             t => t.ClientHogMedianFactor.ToString(Inv), (t, v) => t with { ClientHogMedianFactor = ParseFactor("clientHogMedianFactor", v) }),
+        Frac("clientHogUnhealthyShare", "client-connection-hog: share of the client's connections stale or stuck (CLOSE_WAIT, handshake) that makes a warning", t => t.ClientHogUnhealthyShare, (t, v) => t with { ClientHogUnhealthyShare = v }),
         Frac("fdWarning", "fd-exhaustion: open fds as a fraction of the soft RLIMIT_NOFILE", t => t.FdWarning, (t, v) => t with { FdWarning = v }),
         Frac("fdCritical", "fd-exhaustion: critical fraction", t => t.FdCritical, (t, v) => t with { FdCritical = v }),
     ];
@@ -93,6 +97,11 @@ public static class ThresholdKeys
             return ("finWait2Warning", "finWait2Critical");
         }
 
+        if (t.FinWait2HeldWarning > t.FinWait2HeldCritical)
+        {
+            return ("finWait2HeldWarning", "finWait2HeldCritical");
+        }
+
         if (t.CloseWaitWarning > t.CloseWaitCritical)
         {
             return ("closeWaitWarning", "closeWaitCritical");
@@ -119,6 +128,44 @@ public static class ThresholdKeys
         }
 
         return null;
+    }
+
+    private static string FormatHungAfter(Thresholds t) =>
+        string.Join(", ", t.HungAfterRules.Select(r => r.ToString()).Prepend(TcpDoctor.Duration.Format(t.HungAfter)));
+
+    /// <summary>
+    /// <c>60s, 5432=10m, redis-cli=off</c>: a bare duration replaces the default wait, each rule replaces the
+    /// rule with the same selector (built-in ones included) or adds to them.
+    /// </summary>
+    internal static Thresholds SetHungAfter(Thresholds t, string? v)
+    {
+        if (IsNull(v))
+        {
+            throw new TcpDoctorException($"hungAfter: '{v}' is not a duration above zero (write it like 60s; per port, peer or process: 5432=10m, redis-cli=off).");
+        }
+
+        var rules = t.HungAfterRules.ToList();
+        var sawDefault = false;
+        foreach (var part in v!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!part.Contains('=', StringComparison.Ordinal))
+            {
+                if (sawDefault)
+                {
+                    throw new TcpDoctorException($"hungAfter '{v}': more than one default duration; write rules as SELECTOR=DURATION.");
+                }
+
+                sawDefault = true;
+                t = t with { HungAfter = ParseDuration("hungAfter", part) };
+                continue;
+            }
+
+            var rule = HungAfterRule.Parse(part);
+            rules.RemoveAll(r => r.Text == rule.Text);
+            rules.Add(rule);
+        }
+
+        return t with { HungAfterRules = rules };
     }
 
     private static ThresholdKey Dur(string name, string description, Func<Thresholds, TimeSpan> get, Func<Thresholds, TimeSpan, Thresholds> set) =>

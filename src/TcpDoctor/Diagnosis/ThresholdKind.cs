@@ -17,4 +17,7 @@ public enum ThresholdKind
 
     /// <summary>A positive multiplier.</summary>
     Factor,
+
+    /// <summary>A default duration and comma-separated <c>SELECTOR=DURATION</c> rules (<c>60s, 5432=10m, redis-cli=off</c>).</summary>
+    DurationRules,
 }

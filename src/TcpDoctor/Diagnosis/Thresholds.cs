@@ -1,3 +1,5 @@
+using TcpDoctor.Sockets;
+
 namespace TcpDoctor.Diagnosis;
 
 /// <summary>
@@ -7,13 +9,51 @@ namespace TcpDoctor.Diagnosis;
 /// </summary>
 public sealed record Thresholds
 {
+    // Before Default: static initializers run in order, and Default's HungAfterRules read this.
+    public static IReadOnlyList<HungAfterRule> BuiltInHungAfterRules { get; } =
+        [HungAfterRule.Parse("5671=off"), HungAfterRule.Parse("5672=off"), HungAfterRule.Parse("15010=off"), HungAfterRule.Parse("15012=off")];
+
     public static Thresholds Default { get; } = new();
 
     /// <summary>stale-established: idle both ways at least this long, with no keepalive timer.</summary>
     public TimeSpan StaleAfter { get; init; } = TimeSpan.FromMinutes(15);
 
-    /// <summary>hung-requests: nothing received this long after the last send.</summary>
+    /// <summary>
+    /// stale-established: a keepalive whose first probe comes this long or longer after the last packet is no
+    /// protection, since NATs and load balancers forget idle flows sooner (AWS NAT gateway and load balancers 350 s,
+    /// Azure load balancer and NAT gateway 4 min by default).
+    /// </summary>
+    public TimeSpan KeepaliveIdleLimit { get; init; } = TimeSpan.FromMinutes(4);
+
+    /// <summary>hung-requests: nothing received this long after the last send (unless a rule of <see cref="HungAfterRules"/> matches).</summary>
     public TimeSpan HungAfter { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// hung-requests: waits per remote port, peer or process (config key <c>hungAfter</c>, after the default:
+    /// <c>60s, 5432=10m, redis-cli=off</c>). The built-in ones switch the rule off for protocols where the
+    /// client speaks last after every answer and the server is silent until it has news: AMQP consumers
+    /// acknowledge deliveries (5671, 5672), Istio's xDS clients ACK each config push (15010, 15012).
+    /// </summary>
+    public IReadOnlyList<HungAfterRule> HungAfterRules { get; init; } = BuiltInHungAfterRules;
+
+    /// <summary>The hung-requests wait for a connection of <paramref name="command"/> to <paramref name="remote"/>:<paramref name="port"/>; null = never hung.</summary>
+    public TimeSpan? HungAfterFor(string? command, NetAddress remote, ushort port) => HungAfterRuleFor(command, remote, port) is { } rule ? rule.After : HungAfter;
+
+    /// <summary>The rule that sets the wait for that connection (the longest of those that match), or null for the default.</summary>
+    public HungAfterRule? HungAfterRuleFor(string? command, NetAddress remote, ushort port)
+    {
+        HungAfterRule? best = null;
+        foreach (var rule in HungAfterRules)
+        {
+            if (rule.Matches(command, remote, port)
+                && (best is null || (best.After is { } b && (rule.After is not { } r || r > b))))
+            {
+                best = rule;
+            }
+        }
+
+        return best;
+    }
 
     /// <summary>client-connection-hog: any client above this many connections to one port; null = off.</summary>
     public int? MaxPerClient { get; init; }
@@ -31,12 +71,16 @@ public sealed record Thresholds
 
     public double TimeWaitBucketsCritical { get; init; } = 0.9;
 
-    /// <summary>fin-wait-2-pileup: FIN_WAIT2 sockets in one group.</summary>
+    /// <summary>fin-wait-2-pileup: FIN_WAIT2 sockets in one group worth an info.</summary>
     public int FinWait2Warning { get; init; } = 100;
 
+    /// <summary>fin-wait-2-pileup: FIN_WAIT2 sockets in one group that make a warning even when all are orphaned (bounded by tcp_fin_timeout: never critical alone).</summary>
     public int FinWait2Critical { get; init; } = 1000;
 
-    /// <summary>fin-wait-2-pileup: FIN_WAIT2 sockets still held by a process (they never time out).</summary>
+    /// <summary>fin-wait-2-pileup: FIN_WAIT2 sockets still held by a process (they never time out) that make a warning.</summary>
+    public int FinWait2HeldWarning { get; init; } = 10;
+
+    /// <summary>fin-wait-2-pileup: FIN_WAIT2 sockets still held by a process that make it critical.</summary>
     public int FinWait2HeldCritical { get; init; } = 100;
 
     /// <summary>close-wait-leak: CLOSE_WAIT sockets of one process group.</summary>
@@ -82,6 +126,9 @@ public sealed record Thresholds
 
     /// <summary>…and this many times the median client's.</summary>
     public double ClientHogMedianFactor { get; init; } = 10;
+
+    /// <summary>client-connection-hog: share of the client's connections stale or stuck (CLOSE_WAIT, handshake) that makes it a warning.</summary>
+    public double ClientHogUnhealthyShare { get; init; } = 0.1;
 
     /// <summary>fd-exhaustion: open fds as a fraction of the soft RLIMIT_NOFILE.</summary>
     public double FdWarning { get; init; } = 0.8;

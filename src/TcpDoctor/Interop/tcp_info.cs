@@ -29,6 +29,8 @@ internal static class tcp_info
     internal const int tcpi_segs_in = 140;         // u32, 4.2
     internal const int tcpi_notsent_bytes = 144;   // u32, 4.6
     internal const int tcpi_min_rtt = 148;         // u32 µs, 4.6
+    internal const int tcpi_data_segs_in = 152;    // u32, 4.6
+    internal const int tcpi_data_segs_out = 156;   // u32, 4.6
     internal const int tcpi_bytes_sent = 200;      // u64, 4.19
     internal const int tcpi_total_rto = 240;       // u16, 6.7
     internal const int tcpi_total_rto_time = 244;  // u32 ms, 6.7

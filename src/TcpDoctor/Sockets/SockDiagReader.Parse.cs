@@ -117,6 +117,8 @@ public sealed partial class SockDiagReader
         TotalRetrans = U32(s, tcp_info.tcpi_total_retrans),
         BytesAcked = U64(s, tcp_info.tcpi_bytes_acked),
         BytesReceived = U64(s, tcp_info.tcpi_bytes_received),
+        DataSegsIn = U32(s, tcp_info.tcpi_data_segs_in),
+        DataSegsOut = U32(s, tcp_info.tcpi_data_segs_out),
         TotalRto = U16(s, tcp_info.tcpi_total_rto),
         TotalRtoTimeMs = U32(s, tcp_info.tcpi_total_rto_time),
     };

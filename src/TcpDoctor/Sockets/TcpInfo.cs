@@ -50,6 +50,12 @@ public readonly record struct TcpInfo
     /// <summary>Bytes received (4.1+).</summary>
     public ulong BytesReceived { get; init; }
 
+    /// <summary>Segments with payload received over the connection's life (<c>tcpi_data_segs_in</c>, 4.6+).</summary>
+    public uint DataSegsIn { get; init; }
+
+    /// <summary>Segments with payload sent over the connection's life, retransmits included (<c>tcpi_data_segs_out</c>, 4.6+).</summary>
+    public uint DataSegsOut { get; init; }
+
     /// <summary>RTO timeouts including SYN/SYN-ACK (6.7+).</summary>
     public ushort TotalRto { get; init; }
 

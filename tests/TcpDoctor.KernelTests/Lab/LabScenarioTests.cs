@@ -42,8 +42,10 @@ public sealed class LabScenarioTests
 
         var findings = Diagnose(lab);
 
+        // A server's TIME_WAIT near tcp_max_tw_buckets is harmless: reported, and said to be, but only an info.
         var f = Assert.Single(findings, x => x.Id == Catalog.TimeWaitAccumulation);
-        Assert.Equal(Severity.Warning, f.Severity);
+        Assert.Equal(Severity.Info, f.Severity);
+        Assert.Contains("harmless on a server", f.Title, StringComparison.Ordinal);
         Assert.Equal("TIME_WAIT", f.Subject.State);
         Assert.Equal(8080, f.Subject.LocalPort);
         Assert.Equal(1000, f.Number("maxTwBuckets"));
@@ -63,8 +65,9 @@ public sealed class LabScenarioTests
 
         var findings = Diagnose(lab);
 
+        // Orphaned FIN_WAIT2 is bounded by tcp_fin_timeout and cheap: an info below finWait2Critical (1000).
         var f = Assert.Single(findings, x => x.Id == Catalog.FinWait2Pileup);
-        Assert.Equal(Severity.Warning, f.Severity);
+        Assert.Equal(Severity.Info, f.Severity);
         Assert.Equal(80, f.Subject.LocalPort);
         Assert.Equal("FIN_WAIT2", f.Subject.State);
         Assert.Equal("backend", f.Subject.Process);
@@ -134,17 +137,16 @@ public sealed class LabScenarioTests
         Assert.Equal(ftpd, hog.Subject.Pid);
         Assert.Equal(120, hog.Number("connections"));
 
-        var stale = Assert.Single(findings, x => x.Id == Catalog.StaleEstablished && x.Subject.RemoteAddress == "10.0.0.7");
+        // One finding for the service, not one per client: the hog named first among its clients.
+        var stale = Assert.Single(findings, x => x.Id == Catalog.StaleEstablished && x.Subject.LocalPort == 21);
         Assert.Equal(Severity.Warning, stale.Severity);
         Assert.Equal("ftpd", stale.Subject.Process);
         Assert.Equal(ftpd, stale.Subject.Pid);
-        Assert.Equal(21, stale.Subject.LocalPort);
-        Assert.Equal(120, stale.Number("stale"));
-
-        // The six small clients are idle too, but a handful of sessions is only worth an info each.
-        var others = findings.Where(x => x.Id == Catalog.StaleEstablished && x.Subject.RemoteAddress != "10.0.0.7").ToList();
-        Assert.Equal(6, others.Count);
-        Assert.All(others, x => Assert.Equal(Severity.Info, x.Severity));
+        Assert.Null(stale.Subject.RemoteAddress);
+        Assert.Equal(132, stale.Number("stale"));
+        Assert.Equal(7, stale.Number("clients"));
+        Assert.StartsWith("10.0.0.7", stale.Text("topClients"), StringComparison.Ordinal);
+        Assert.DoesNotContain(findings, x => x.Id == Catalog.StaleEstablished && x.Subject.LocalPort != 21);
         await StopAndVerifyAsync(lab, ftpd);
     }
 
@@ -232,14 +234,17 @@ public sealed class LabScenarioTests
     public async Task Healthy_lab_raises_no_warning_even_with_short_thresholds()
     {
         await using var lab = await LabRun.StartAsync("healthy");
-        var pooled = lab.Ss("-o").Where(s => s.State == TcpState.Established && s.RemotePort == 8080).ToList();
+        // appA's pool only: cron's short connections to the same port (no keepalive) are established for a moment
+        // too, and on a loaded machine ss catches one now and then.
+        var appA = lab.PidOf("appA");
+        var pooled = lab.Ss("-o", "-p").Where(s => s.State == TcpState.Established && s.RemotePort == 8080 && s.Details.Contains($"pid={appA},", StringComparison.Ordinal)).ToList();
         Assert.True(pooled.Count >= 10, $"ss shows only {pooled.Count} pooled connections");
         Assert.All(pooled, s => Assert.Contains("keepalive", s.Details, StringComparison.Ordinal));
 
         var findings = Diagnose(lab);
 
         var alarms = findings.Where(x => x.Severity >= Severity.Warning).ToList();
-        await StopAndVerifyAsync(lab, lab.PidOf("backend"), lab.PidOf("appA"), lab.PidOf("cron"));
+        await StopAndVerifyAsync(lab, lab.PidOf("backend"), appA, lab.PidOf("cron"));
         if (alarms.Count > 0 && alarms.All(AnsweredWithinOneTick))
         {
             Assert.Skip(

@@ -79,8 +79,11 @@ public sealed class ClientConnectionHogTests
 
     private static SnapshotBuilder Postgres() => new SnapshotBuilder().Process(5432, "postgres").Listen("0.0.0.0:5432", pid: 5432);
 
-    private static SnapshotBuilder Db(SnapshotBuilder b, string address, int n, double idle = 2, bool keepalive = false, int firstPort = 40000) =>
-        b.Many(n, (b, i) => b.Established("10.0.0.5:5432", $"{address}:{firstPort + i}", pid: 5432, sentAgo: idle, recvAgo: idle, keepalive: keepalive));
+    // With keepalive: a 60 s keepalive whose last probe was answered 30 s ago, its timer due in 30 s.
+    private static SnapshotBuilder Db(SnapshotBuilder b, string address, int n, double idle = 2, bool keepalive = false, int firstPort = 40000) => keepalive
+        ? b.Many(n, (b, i) => b.Sock(TcpState.Established, "10.0.0.5:5432", $"{address}:{firstPort + i}", pid: 5432, timer: TimerKind.KeepAlive, timerMs: 30_000,
+            info: SnapshotBuilder.Info(idle, idle) with { LastAckRecvMs = (uint)(Math.Min(idle, 30) * 1000) }))
+        : b.Many(n, (b, i) => b.Established("10.0.0.5:5432", $"{address}:{firstPort + i}", pid: 5432, sentAgo: idle, recvAgo: idle));
 
     private static SnapshotBuilder AppPoolAndThreeAdmins(double poolIdle = 2, bool keepalive = false) =>
         Db(Db(Db(Db(Postgres(), "10.0.1.20", 100, poolIdle, keepalive), "10.0.1.31", 1), "10.0.1.32", 1), "10.0.1.33", 1);
@@ -107,20 +110,50 @@ public sealed class ClientConnectionHogTests
     [Theory]
     [InlineData(TcpState.CloseWait)]
     [InlineData(TcpState.SynRecv)]
-    public void A_pool_with_connections_in_close_wait_or_the_handshake_is_a_warning(TcpState state)
+    public void One_connection_passing_through_close_wait_or_the_handshake_leaves_a_pool_an_info(TcpState state)
     {
-        var b = AppPoolAndThreeAdmins().Sock(state, "10.0.0.5:5432", "10.0.1.20:50000", pid: state == TcpState.CloseWait ? 5432 : 0);
+        // A CLOSE_WAIT whose FIN is not read yet (Recv-Q 1), a handshake whose SYN-ACK was not retransmitted.
+        var b = AppPoolAndThreeAdmins().Sock(state, "10.0.0.5:5432", "10.0.1.20:50000", pid: state == TcpState.CloseWait ? 5432 : 0, recvQ: 1);
         var f = Assert.Single(b.Run(Detector));
-        Assert.Equal(Severity.Warning, f.Severity);
-        Assert.Equal(1, f.Number("unhealthy"));
+        Assert.Equal(Severity.Info, f.Severity);
+        Assert.Equal(0, f.Number("unhealthy"));
+    }
+
+    [Theory]
+    [InlineData(TcpState.CloseWait, 10, Severity.Info)]    // 10 of 110: under a tenth
+    [InlineData(TcpState.CloseWait, 12, Severity.Warning)] // 12 of 112: a tenth of its connections stuck
+    [InlineData(TcpState.SynRecv, 12, Severity.Warning)]
+    public void A_pool_with_a_share_of_connections_stuck_in_close_wait_or_the_handshake_is_a_warning(TcpState state, int stuck, Severity expected)
+    {
+        // Stuck: CLOSE_WAIT whose end of stream was read and never closed (Recv-Q 0); handshakes whose SYN-ACK was retransmitted.
+        var b = AppPoolAndThreeAdmins().Many(stuck, (b, i) => b.Sock(state, "10.0.0.5:5432", $"10.0.1.20:{50000 + i}",
+            pid: state == TcpState.CloseWait ? 5432 : 0, recvQ: 0, retrans: state == TcpState.SynRecv ? (byte)1 : (byte)0));
+        var f = Assert.Single(b.Run(Detector));
+        Assert.Equal(expected, f.Severity);
+        Assert.Equal(stuck, f.Number("unhealthy"));
     }
 
     [Fact]
-    public void A_pool_with_stale_connections_is_a_warning()
+    public void Close_wait_that_stays_over_the_sample_is_stuck_and_one_in_passing_is_not()
     {
-        var f = Assert.Single(Db(AppPoolAndThreeAdmins(), "10.0.1.20", 1, idle: 3600, firstPort: 50000).Run(Detector));
-        Assert.Equal(Severity.Warning, f.Severity);
-        Assert.Equal(1, f.Number("unhealthy"));
+        Snapshot Pool(int firstPort, double at) => AppPoolAndThreeAdmins().At(at)
+            .Many(12, (b, i) => b.Sock(TcpState.CloseWait, "10.0.0.5:5432", $"10.0.1.20:{firstPort + i}", pid: 5432, recvQ: 1)).Build();
+        var before = Pool(50000, 0);
+        var passing = Detector.Detect(new DiagnosisContext(Pool(51000, 1), before)).Single();
+        var staying = Detector.Detect(new DiagnosisContext(Pool(50000, 1), before)).Single();
+        Assert.Equal(Severity.Info, passing.Severity);
+        Assert.Equal(Severity.Warning, staying.Severity);
+        Assert.Equal(12, staying.Number("stuckCloseWait"));
+    }
+
+    [Theory]
+    [InlineData(1, Severity.Info)]
+    [InlineData(12, Severity.Warning)]
+    public void A_pool_with_a_share_of_stale_connections_is_a_warning(int stale, Severity expected)
+    {
+        var f = Assert.Single(Db(AppPoolAndThreeAdmins(), "10.0.1.20", stale, idle: 3600, firstPort: 50000).Run(Detector));
+        Assert.Equal(expected, f.Severity);
+        Assert.Equal(stale, f.Number("unhealthy"));
     }
 
     [Fact]

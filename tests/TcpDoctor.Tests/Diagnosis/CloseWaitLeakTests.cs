@@ -91,4 +91,60 @@ public sealed class CloseWaitLeakTests
         // 800 descriptors left at 10 per second.
         Assert.Equal(80, f.TimeToFull!.Value.TotalSeconds, 1);
     }
+
+    private static SnapshotBuilder Server(int firstPort, int n, double at, uint recvQ = 1, uint sendQ = 0) => new SnapshotBuilder().At(at)
+        .Process(400, "gunicorn", openFds: 300, fdLimit: 1000)
+        .Listen("0.0.0.0:8000", pid: 400)
+        .Many(n, (b, i) => b.Sock(TcpState.CloseWait, "10.0.0.1:8000", $"198.51.100.{1 + (i % 50)}:{firstPort + i}", pid: 400, recvQ: recvQ, sendQ: sendQ));
+
+    [Fact]
+    public void Close_wait_that_comes_and_goes_over_the_sample_is_only_an_info()
+    {
+        // A busy server: 15 clients half-closed after their request while it was still answering; a second later
+        // those are gone and 15 others are in the same moment.
+        var before = Server(20000, 15, at: 0).Build();
+        var f = Assert.Single(Server(30000, 15, at: 1).Run(Detector, previous: before));
+        Assert.Equal(Severity.Info, f.Severity);
+        Assert.Equal(0, f.Number("persistedOverSample"));
+        Assert.Contains("passing through", f.Title);
+        Assert.Contains("came and went", f.Outlook);
+    }
+
+    [Fact]
+    public void The_same_close_wait_connections_over_the_sample_are_a_leak()
+    {
+        var before = Server(20000, 15, at: 0).Build();
+        var f = Assert.Single(Server(20000, 15, at: 1).Run(Detector, previous: before));
+        Assert.Equal(Severity.Warning, f.Severity);
+        Assert.Equal(15, f.Number("persistedOverSample"));
+        Assert.Contains("leaks connections", f.Title);
+    }
+
+    [Fact]
+    public void Transient_close_wait_is_not_critical_even_in_numbers()
+    {
+        var before = Server(20000, 150, at: 0).Build();
+        Assert.Equal(Severity.Info, Assert.Single(Server(30000, 150, at: 1).Run(Detector, previous: before)).Severity);
+        Assert.Equal(Severity.Critical, Assert.Single(Server(20000, 150, at: 1).Run(Detector, previous: before)).Severity);
+    }
+
+    [Theory]
+    [InlineData(0u, 0u, true)]     // the application's read returned 0, nothing left to send, never closed: certainly a bug
+    [InlineData(1u, 0u, false)]    // the FIN is still unread
+    [InlineData(0u, 9000u, false)] // still writing the answer to a client that half-closed after its request
+    public void Recv_q_0_means_the_end_of_stream_was_read_and_the_socket_still_not_closed(uint recvQ, uint sendQ, bool readEof)
+    {
+        var f = Assert.Single(Server(20000, 12, at: 0, recvQ: recvQ, sendQ: sendQ).Run(Detector));
+        Assert.Equal(readEof ? 12 : 0, f.Number("readEndOfStream"));
+        Assert.Equal(readEof, f.Summary.Contains("certainly a bug", StringComparison.Ordinal));
+        Assert.Equal(0, f.Number("withUnreadData"));
+    }
+
+    [Fact]
+    public void Emfile_is_blamed_on_socket_and_accept_not_connect()
+    {
+        var f = Assert.Single(Java(20, openFds: 900).Run(Detector));
+        Assert.Contains("socket() and accept() fail with EMFILE", f.Outlook);
+        Assert.DoesNotContain("connect()", f.Outlook);
+    }
 }

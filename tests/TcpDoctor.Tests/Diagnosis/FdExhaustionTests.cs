@@ -62,4 +62,22 @@ public sealed class FdExhaustionTests
         var f = Assert.Single(new SnapshotBuilder().At(5).Process(5, "java", openFds: 850, fdLimit: 1000).Run(Detector, previous: before));
         Assert.Equal(15, f.TimeToFull!.Value.TotalSeconds, 3);
     }
+
+    [Fact]
+    public void Emfile_comes_from_calls_that_create_descriptors_not_from_connect()
+    {
+        var f = Assert.Single(new SnapshotBuilder().Process(42, "vsftpd", openFds: 990, fdLimit: 1000).Run(Detector));
+        Assert.Contains("socket(), accept(), open(), pipe() — fails with EMFILE", f.Summary);
+        Assert.DoesNotContain("accept(), connect()", f.Summary);
+        Assert.Contains("select()", f.Remedies[1]);
+    }
+
+    [Fact]
+    public void A_process_missing_from_the_first_snapshot_is_not_told_to_sample()
+    {
+        var before = new SnapshotBuilder().Build();
+        var f = Assert.Single(new SnapshotBuilder().At(1).Process(42, "vsftpd", openFds: 990, fdLimit: 1000).Run(Detector, previous: before));
+        Assert.DoesNotContain("--sample", f.Outlook);
+        Assert.Contains("not in the first snapshot", f.Outlook);
+    }
 }

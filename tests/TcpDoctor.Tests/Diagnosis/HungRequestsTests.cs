@@ -133,4 +133,112 @@ public sealed class HungRequestsTests
             .Run(Detector);
         Assert.Equal(hung, findings.Count == 1);
     }
+
+    /// <summary>tcp_info of a connection that sent <paramref name="segsOut"/> data segments of <paramref name="bytesPerSeg"/> bytes and received <paramref name="segsIn"/>.</summary>
+    private static TcpInfo Traffic(double sentAgo, double recvAgo, uint segsOut, uint bytesPerSeg, uint segsIn, ulong bytesIn) =>
+        SnapshotBuilder.Info(sentAgo, recvAgo, bytesAcked: 1 + ((ulong)segsOut * bytesPerSeg), bytesReceived: bytesIn) with
+        {
+            SndMss = 1448,
+            DataSegsOut = segsOut,
+            DataSegsIn = segsIn,
+        };
+
+    private static List<Finding> Six(string command, string peer, TcpInfo info, Thresholds? t = null) => new SnapshotBuilder()
+        .Process(1, command)
+        .Many(6, (b, i) => b.Sock(TcpState.Established, $"10.0.0.1:{40000 + i}", peer, pid: 1, info: info))
+        .Run(Detector, t);
+
+    [Fact]
+    public void A_quiet_one_way_stream_is_not_a_request_nobody_answered()
+    {
+        // fluent-bit forwarding logs: 400 small records sent, nothing ever received, quiet for 2 minutes.
+        Assert.Empty(Six("fluent-bit", "10.0.0.9:24224", Traffic(120, 3600, segsOut: 400, bytesPerSeg: 180, segsIn: 0, bytesIn: 0)));
+    }
+
+    [Fact]
+    public void A_tls_stream_after_its_handshake_is_not_hung()
+    {
+        // syslog over TLS (6514): the server's handshake flight an hour ago, then only this host's records.
+        Assert.Empty(Six("rsyslogd", "10.0.0.9:6514", Traffic(90, 3600, segsOut: 900, bytesPerSeg: 250, segsIn: 4, bytesIn: 4100)));
+    }
+
+    [Theory]
+    [InlineData(1u, 300u, 0u, 0UL)]          // seed 002: one GET, nothing back
+    [InlineData(40u, 1448u, 0u, 0UL)]        // a 58 KB upload in full segments, nothing back
+    [InlineData(3u, 120u, 0u, 0UL)]          // a request in three small writes (TCP_NODELAY)
+    [InlineData(2000u, 200u, 1999u, 400_000UL)] // a pooled client whose last of 2000 small requests got no answer
+    [InlineData(6u, 120u, 5u, 4100UL)]       // HTTP/2 over TLS: handshake, preface, SETTINGS, HEADERS, then no answer
+    public void Requests_that_look_partly_like_streams_are_still_hung(uint segsOut, uint bytesPerSeg, uint segsIn, ulong bytesIn)
+    {
+        var f = Assert.Single(Six("worker", "10.0.0.9:8080", Traffic(120, 121, segsOut, bytesPerSeg, segsIn, bytesIn)));
+        Assert.Equal(Severity.Warning, f.Severity);
+    }
+
+    [Fact]
+    public void Kernels_without_data_segment_counts_never_call_anything_a_stream()
+    {
+        var info = Traffic(120, 3600, segsOut: 400, bytesPerSeg: 180, segsIn: 0, bytesIn: 0) with { Length = 136 };
+        Assert.Single(Six("fluent-bit", "10.0.0.9:24224", info));
+    }
+
+    private static Thresholds Hung(params string[] values)
+    {
+        var t = Thresholds.Default;
+        foreach (var v in values)
+        {
+            t = ThresholdKeys.Find("hungAfter")!.Set(t, v);
+        }
+
+        return t;
+    }
+
+    [Theory]
+    [InlineData(300, "5432=10m", false)]   // a long report query, 5 minutes in: within its port's wait
+    [InlineData(660, "5432=10m", true)]
+    [InlineData(300, "10.0.0.0/8=10m", false)]
+    [InlineData(300, "10.0.0.5:5432=10m", false)]
+    [InlineData(300, "10.0.0.5:6432=10m", true)] // another port of that server: the default applies
+    [InlineData(300, "10.0.0.6=10m", true)]
+    [InlineData(300, "psql=10m", false)]
+    [InlineData(300, "process:psql=10m", false)]
+    [InlineData(99999, "psql=off", false)]
+    [InlineData(99999, "psql=never", false)]
+    [InlineData(99999, "psql=0", false)]
+    [InlineData(300, "php-fpm=off", true)] // another process
+    public void Waits_can_be_set_per_remote_port_peer_or_process(double waiting, string rule, bool hung)
+    {
+        var info = SnapshotBuilder.Info(sentAgo: waiting, recvAgo: waiting + 1);
+        var findings = Six("psql", "10.0.0.5:5432", info, Hung(rule));
+        Assert.Equal(hung, findings.Count == 1);
+        if (hung && findings[0].Text("hungAfterRule") is { } applied)
+        {
+            Assert.Equal(rule, applied);
+        }
+    }
+
+    [Fact]
+    public void The_longest_matching_wait_wins_and_a_rule_beats_a_shorter_default()
+    {
+        var info = SnapshotBuilder.Info(sentAgo: 300, recvAgo: 301);
+        Assert.Empty(Six("psql", "10.0.0.5:5432", info, Hung("5432=1m", "psql=10m")));
+        Assert.Empty(Six("psql", "10.0.0.5:5432", info, Hung("psql=10m", "5432=1m")));
+        Assert.Empty(Six("psql", "10.0.0.5:5432", info, Hung("5432=off", "10.0.0.5=1m")));
+        var f = Assert.Single(Six("psql", "10.0.0.5:5432", info, Hung("10s", "5432=2m")));
+        Assert.Equal(120, f.Number("hungAfterSeconds"));
+        Assert.Equal("5432=2m", f.Text("hungAfterRule"));
+        Assert.Contains("--hung-after 5432=10m", f.Summary);
+        Assert.Contains("--hung-after psql=off", f.Summary);
+    }
+
+    [Theory]
+    [InlineData("10.0.0.9:5672", false)] // AMQP consumer: acked a delivery, the broker has nothing more
+    [InlineData("10.0.0.9:15012", false)] // Istio xDS: ACKed a push
+    [InlineData("10.0.0.9:6379", true)]  // the same pattern toward Redis is a request with no answer
+    public void Built_in_rules_quiet_protocols_where_the_client_speaks_last(string peer, bool hung)
+    {
+        // Received a message 130 s ago, sent its acknowledgement 120 s ago (after 10 s of work), nothing since.
+        var info = SnapshotBuilder.Info(sentAgo: 120, recvAgo: 130, bytesReceived: 90_000);
+        Assert.Equal(hung, Six("php", peer, info).Count == 1);
+        Assert.Single(Six("php", peer, info, Hung("5672=60s", "15012=60s")));
+    }
 }

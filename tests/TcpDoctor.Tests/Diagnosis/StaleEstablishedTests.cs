@@ -1,5 +1,6 @@
 using TcpDoctor.Diagnosis;
 using TcpDoctor.Diagnosis.Detectors;
+using TcpDoctor.Sockets;
 
 namespace TcpDoctor.Tests.Diagnosis;
 
@@ -7,9 +8,25 @@ public sealed class StaleEstablishedTests
 {
     private static readonly StaleEstablishedDetector Detector = new();
 
-    private static SnapshotBuilder Pool(int n, double idleSeconds, bool keepalive) => new SnapshotBuilder()
-        .Process(50, "app")
-        .Many(n, (b, i) => b.Established($"10.0.0.1:{40000 + i}", "10.0.0.5:5432", pid: 50, sentAgo: idleSeconds + 0.2, recvAgo: idleSeconds, keepalive: keepalive));
+    private static SnapshotBuilder Pool(int n, double idleSeconds, bool keepalive) => keepalive
+        ? Keepalive(n, idleSeconds, keepIdle: 60)
+        : new SnapshotBuilder()
+            .Process(50, "app")
+            .Many(n, (b, i) => b.Established($"10.0.0.1:{40000 + i}", "10.0.0.5:5432", pid: 50, sentAgo: idleSeconds + 0.2, recvAgo: idleSeconds));
+
+    /// <summary>
+    /// A pool idle for <paramref name="idleSeconds"/> with keepalive idle time <paramref name="keepIdle"/>: the last probe
+    /// was answered (idle % keepIdle) ago — or, when the connection has been idle less than that, the data was — and
+    /// the timer fires when keepIdle has passed since then.
+    /// </summary>
+    private static SnapshotBuilder Keepalive(int n, double idleSeconds, double keepIdle, byte probesOut = 0)
+    {
+        var sinceAck = idleSeconds < keepIdle ? idleSeconds : idleSeconds % keepIdle;
+        var info = SnapshotBuilder.Info(sentAgo: idleSeconds + 0.2, recvAgo: idleSeconds) with { LastAckRecvMs = (uint)(sinceAck * 1000), Probes = probesOut };
+        return new SnapshotBuilder().Process(50, "app")
+            .Many(n, (b, i) => b.Sock(TcpState.Established, $"10.0.0.1:{40000 + i}", "10.0.0.5:5432", pid: 50,
+                timer: TimerKind.KeepAlive, timerMs: (uint)((keepIdle - sinceAck) * 1000), retrans: probesOut, info: info));
+    }
 
     [Fact]
     public void An_idle_database_pool_with_keepalive_is_not_stale() =>
@@ -81,5 +98,74 @@ public sealed class StaleEstablishedTests
         var b = new SnapshotBuilder().Process(1, "app")
             .Many(200, (b, i) => b.Sock(Sockets.TcpState.Established, $"10.0.0.1:{40000 + i}", "10.0.0.5:5432", pid: 1));
         Assert.Empty(b.Run(Detector));
+    }
+
+    [Theory]
+    [InlineData(7200, true)] // SO_KEEPALIVE with the kernel's 2 h default: every NAT forgot the flow long before
+    [InlineData(300, true)]  // over Azure's 4 min
+    [InlineData(239, false)]
+    [InlineData(60, false)]
+    public void A_keepalive_slower_than_nat_idle_timeouts_is_no_protection(double keepIdle, bool stale)
+    {
+        var findings = Keepalive(20, idleSeconds: 1800, keepIdle).Run(Detector);
+        Assert.Equal(stale, findings.Count == 1);
+        if (stale)
+        {
+            var f = findings[0];
+            Assert.Equal(20, f.Number("slowKeepalive"));
+            Assert.Equal(keepIdle, f.Number("slowestKeepaliveSeconds")!.Value, 1);
+            Assert.Contains("keepalive too slow to help", f.Title);
+            Assert.Contains("NATs and load balancers commonly forget an idle flow", f.Summary);
+        }
+    }
+
+    [Fact]
+    public void The_keepalive_limit_is_a_threshold()
+    {
+        var b = Keepalive(20, idleSeconds: 1800, keepIdle: 300);
+        Assert.Single(b.Run(Detector));
+        Assert.Empty(b.Run(Detector, Thresholds.Default with { KeepaliveIdleLimit = TimeSpan.FromSeconds(350) }));
+    }
+
+    [Fact]
+    public void A_keepalive_with_probes_out_is_already_checking_the_peer() =>
+        Assert.Empty(Keepalive(20, idleSeconds: 7300, keepIdle: 7200, probesOut: 2).Run(Detector));
+
+    [Fact]
+    public void Ten_thousand_idle_clients_of_one_service_are_one_finding_naming_the_top_few()
+    {
+        var b = new SnapshotBuilder().Process(80, "ws-server").Listen("0.0.0.0:8443", pid: 80)
+            .Many(10_000, (b, i) => b.Established("10.0.0.1:8443", $"198.51.{100 + (i / 250)}.{1 + (i % 250)}:{40000 + (i % 7)}", pid: 80, sentAgo: 3600, recvAgo: 3600.5));
+        var f = Assert.Single(b.Run(Detector));
+        Assert.Equal(Severity.Warning, f.Severity);
+        Assert.Equal(8443, f.Subject.LocalPort);
+        Assert.Null(f.Subject.RemoteAddress);
+        Assert.Equal("ws-server", f.Subject.Process);
+        Assert.Equal(10_000, f.Number("clients"));
+        Assert.Equal(10_000, f.Number("stale"));
+        Assert.Equal(10_000, f.Sockets.Count);
+        Assert.True(f.Summary.Length < 1500, $"summary of {f.Summary.Length} characters");
+    }
+
+    [Fact]
+    public void Accepted_and_opened_connections_of_one_process_are_separate_groups()
+    {
+        var b = new SnapshotBuilder().Process(5, "proxy").Listen("0.0.0.0:8080", pid: 5)
+            .Many(3, (b, i) => b.Established("10.0.0.1:8080", $"192.0.2.{i + 1}:50000", pid: 5, sentAgo: 1800, recvAgo: 1800.5))
+            .Many(4, (b, i) => b.Established($"10.0.0.1:{40000 + i}", "10.0.0.9:6379", pid: 5, sentAgo: 1800.5, recvAgo: 1800));
+        var findings = b.Run(Detector);
+        Assert.Equal(2, findings.Count);
+        Assert.Equal(3, Assert.Single(findings, f => f.Subject.LocalPort == 8080).Number("clients"));
+        Assert.Equal(4, Assert.Single(findings, f => f.Subject.RemoteAddress == "10.0.0.9").Number("stale"));
+    }
+
+    [Fact]
+    public void Reaping_does_not_promise_that_live_peers_simply_reconnect()
+    {
+        var f = Assert.Single(Pool(20, idleSeconds: 1800, keepalive: false).Run(Detector));
+        var reap = Assert.Single(f.Remedies, r => r.Contains("tcpdoctor reap", StringComparison.Ordinal));
+        Assert.DoesNotContain("simply reconnects", reap);
+        Assert.Contains("cannot tell a dead peer from a live one", reap);
+        Assert.Contains("without checking fail", reap);
     }
 }

@@ -76,6 +76,23 @@ public sealed class SockDiagParseTests
         Assert.Equal((ushort)0, info.TotalRto);
     }
 
+    [Theory]
+    [InlineData(144, 0u, 0u)] // 4.2: no data segment counts
+    [InlineData(160, 31u, 42u)]
+    [InlineData(280, 31u, 42u)]
+    public void Reads_data_segment_counts_from_4_6_on(int length, uint segsIn, uint segsOut)
+    {
+        var payload = new SockDiagRecordBuilder(family: 2, state: 1)
+            .Attribute(Info, SockDiagRecordBuilder.TcpInfo(length))
+            .Build();
+
+        var info = SockDiagReader.ParseRecord(payload, new CongestionNames())!.Info;
+
+        Assert.Equal(length >= 160, info.Has(160));
+        Assert.Equal(segsIn, info.DataSegsIn);
+        Assert.Equal(segsOut, info.DataSegsOut);
+    }
+
     [Fact]
     public void Parses_ipv6_and_v4_mapped_addresses()
     {

@@ -88,6 +88,12 @@ internal sealed class SockDiagRecordBuilder
             BinaryPrimitives.WriteUInt64LittleEndian(info.AsSpan(128), 2_000_000); // bytes_received
         }
 
+        if (length >= 160)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(info.AsSpan(152), 31);    // data_segs_in
+            BinaryPrimitives.WriteUInt32LittleEndian(info.AsSpan(156), 42);    // data_segs_out
+        }
+
         if (length >= 248)
         {
             BinaryPrimitives.WriteUInt16LittleEndian(info.AsSpan(240), 4);     // total_rto

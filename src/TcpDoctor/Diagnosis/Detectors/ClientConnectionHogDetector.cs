@@ -87,9 +87,11 @@ internal sealed class ClientConnectionHogDetector : IDetector
             }
         }
 
+        var closeWaitBefore = PreviousStates.InState(context, TcpState.CloseWait);
+        var synRecvBefore = PreviousStates.InState(context, TcpState.SynRecv);
         foreach (var ((port, client), (median, total, clients, overCap)) in hogs)
         {
-            yield return Build(context, port, client, sockets[(port, client)], total, clients, median, overCap);
+            yield return Build(context, port, client, sockets[(port, client)], total, clients, median, overCap, closeWaitBefore, synRecvBefore);
         }
     }
 
@@ -97,7 +99,19 @@ internal sealed class ClientConnectionHogDetector : IDetector
     private static bool Holds(DiagnosisContext context, TcpSocket s) =>
         s.State is TcpState.Established or TcpState.SynRecv or TcpState.CloseWait && !context.OpenedByThisHost(s);
 
-    private static Finding Build(DiagnosisContext context, ushort port, NetAddress client, List<TcpSocket> sockets, int total, int clients, double median, bool overCap)
+    /// <summary>
+    /// A CLOSE_WAIT that stays: already CLOSE_WAIT at the previous snapshot, or (without one) whose end of stream the
+    /// application read without closing, with nothing left to send (Recv-Q and Send-Q 0). One in passing — a request
+    /// still being answered — is not.
+    /// </summary>
+    private static bool IsStuckCloseWait(TcpSocket s, HashSet<TupleKey>? before) =>
+        s.State == TcpState.CloseWait && (before is null ? s.ReceiveQueue == 0 && s.SendQueue == 0 : before.Contains(TupleKey.Of(s)));
+
+    /// <summary>A handshake that stays: the SYN-ACK already retransmitted (a second without the final ACK), or pending at the previous snapshot too.</summary>
+    private static bool IsStuckSynRecv(TcpSocket s, HashSet<TupleKey>? before) =>
+        s.State == TcpState.SynRecv && (s.TimerRetransmits > 0 || before?.Contains(TupleKey.Of(s)) == true);
+
+    private static Finding Build(DiagnosisContext context, ushort port, NetAddress client, List<TcpSocket> sockets, int total, int clients, double median, bool overCap, HashSet<TupleKey>? closeWaitBefore, HashSet<TupleKey>? synRecvBefore)
     {
         var t = context.Thresholds;
         var listener = context.ListenerOf(sockets[0]);
@@ -108,8 +122,14 @@ internal sealed class ClientConnectionHogDetector : IDetector
         var synRecv = sockets.Count(s => s.State == TcpState.SynRecv);
         var idle = sockets.Count(s => s.Info.IsPresent && s.Info.IdleMs >= t.StaleAfter.TotalMilliseconds);
         var stale = sockets.Count(s => RequestRules.IsStale(context, s));
-        var unhealthy = stale + closeWait + synRecv;
-        var severity = unhealthy > 0 || overCap ? Severity.Warning : Severity.Info;
+        var stuckCloseWait = sockets.Count(s => IsStuckCloseWait(s, closeWaitBefore));
+        var stuckSynRecv = sockets.Count(s => IsStuckSynRecv(s, synRecvBefore));
+        var unhealthy = stale + stuckCloseWait + stuckSynRecv;
+
+        // A pool or proxy of hundreds always has a connection in passing through CLOSE_WAIT or the handshake: only a
+        // share of its connections stale or stuck says the client leaks.
+        var unhealthyNeeded = Math.Max(1, (int)Math.Ceiling(t.ClientHogUnhealthyShare * sockets.Count));
+        var severity = unhealthy >= unhealthyNeeded || overCap ? Severity.Warning : Severity.Info;
         var share = (double)sockets.Count / total;
         var addr = Say.Addr(client);
 
@@ -121,12 +141,12 @@ internal sealed class ClientConnectionHogDetector : IDetector
 
         if (closeWait > 0)
         {
-            detail.Add($"{Say.N(closeWait)} in CLOSE_WAIT");
+            detail.Add($"{Say.N(closeWait)} in CLOSE_WAIT ({Say.N(stuckCloseWait)} {(closeWaitBefore is null ? "with the end of stream read and not closed" : "there for the whole sample")})");
         }
 
         if (synRecv > 0)
         {
-            detail.Add($"{Say.N(synRecv)} still in the handshake");
+            detail.Add($"{Say.N(synRecv)} still in the handshake ({Say.N(stuckSynRecv)} stuck)");
         }
 
         var summary =
@@ -136,7 +156,7 @@ internal sealed class ClientConnectionHogDetector : IDetector
             (severity == Severity.Warning
                 ? "One client holding most of a service's connections usually means a leak on its side (it opens and never closes), a retry storm, or stale half-open sessions; each counts against the server's connection, process or per-account limits. " +
                   $"If {addr} is a proxy, load balancer or NAT gateway in front of this service, this is expected: set --max-per-client for it."
-                : $"One client holds most connections, but it looks active — a pool or a proxy: none of its connections is idle for over {Say.Setting(t.StaleAfter)} without keepalive, in CLOSE_WAIT or stuck in the handshake. " +
+                : $"One client holds most connections, but it looks active — a pool or a proxy: fewer than {Say.N(unhealthyNeeded)} ({Say.Pct(t.ClientHogUnhealthyShare)}) of its connections are idle for over {Say.Setting(t.StaleAfter)} without keepalive, stuck in CLOSE_WAIT or stuck in the handshake. " +
                   "That is healthy by itself; it matters only if it crowds other clients out of the server's connection, process or per-account limits (set --max-per-client to be warned above a cap).");
 
         string? outlook = null;
@@ -160,7 +180,10 @@ internal sealed class ClientConnectionHogDetector : IDetector
             Figure.Of("synRecv", synRecv),
             Figure.Of("idleOverStaleAfter", idle),
             Figure.Of("staleWithoutKeepalive", stale),
+            Figure.Of("stuckCloseWait", stuckCloseWait),
+            Figure.Of("stuckSynRecv", stuckSynRecv),
             Figure.Of("unhealthy", unhealthy),
+            Figure.Of("unhealthyForWarning", unhealthyNeeded),
         };
         if (t.MaxPerClient is { } cap)
         {

@@ -4,7 +4,7 @@ using TcpDoctor.Sockets;
 namespace TcpDoctor.Diagnosis.Detectors;
 
 /// <summary>
-/// A process near its soft RLIMIT_NOFILE: at the limit accept(), connect() and open() fail with EMFILE.
+/// A process near its soft RLIMIT_NOFILE: at the limit socket(), accept() and open() fail with EMFILE.
 /// Workers of one command form one finding.
 /// </summary>
 internal sealed class FdExhaustionDetector : IDetector
@@ -66,7 +66,7 @@ internal sealed class FdExhaustionDetector : IDetector
                 : "";
         var summary =
             $"{who}{(processes.Count > 1 ? $" are near their file-descriptor limit; the fullest, pid {worst.Pid}," : "")} has {Say.N(worst.OpenFds)} of its {Say.N(limit)} file descriptors open ({Say.Pct(fraction)} of the soft RLIMIT_NOFILE); {Say.N(worst.SocketFds)} of them are sockets. " +
-            "At the limit accept(), connect() and open() fail with EMFILE (\"Too many open files\") and the service stops taking connections." +
+            "At the limit every call that creates a descriptor — socket(), accept(), open(), pipe() — fails with EMFILE (\"Too many open files\"): the service can neither accept nor open connections (connect() itself needs no new descriptor; the socket() before it does)." +
             (byState.Count > 0 ? $" Its TCP sockets: {string.Join(", ", byState.Take(4).Select(s => $"{Say.N(s.Item2)} {s.Key.ToNetstatName()}"))}." : "") + hint;
 
         TimeSpan? timeToFull = null;
@@ -83,6 +83,10 @@ internal sealed class FdExhaustionDetector : IDetector
             {
                 outlook = "The count did not grow during the sample; a burst of new connections can still reach the limit.";
             }
+        }
+        else if (context.Previous is not null)
+        {
+            outlook = $"pid {worst.Pid} was not in the first snapshot of the sample, so its growth is unknown; diagnose again to see whether it grows.";
         }
         else
         {
@@ -116,7 +120,7 @@ internal sealed class FdExhaustionDetector : IDetector
             Remedies =
             [
                 $"Find what the descriptors are (`ls -l /proc/{worst.Pid}/fd`, `tcpdoctor list --process {worst.Pid}`). If they are leaked connections (CLOSE_WAIT, idle ESTABLISHED), fix the leak: a higher limit only delays the failure.",
-                $"If the load is legitimate, raise the limit: LimitNOFILE= in the systemd unit, or `ulimit -n` before the service starts (now {Say.N(limit)}). Trade-off: a leak takes longer to show and uses more memory before it does.",
+                $"If the load is legitimate, raise the limit: LimitNOFILE= in the systemd unit, or `ulimit -n` before the service starts (now {Say.N(limit)}). Trade-off: a leak takes longer to show and uses more memory before it does; a program that still uses select() cannot handle descriptors above 1023.",
                 $"Stopgap: restart {command} to release everything it holds.",
             ],
             Confirm = $"`ls /proc/{worst.Pid}/fd | wc -l` against `grep 'open files' /proc/{worst.Pid}/limits` stays under {Say.Pct(t.FdWarning)}.",

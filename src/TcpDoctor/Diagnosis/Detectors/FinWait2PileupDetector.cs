@@ -32,14 +32,22 @@ internal sealed class FinWait2PileupDetector : IDetector
         foreach (var ((inbound, port, peer), sockets) in groups)
         {
             var held = sockets.Count(s => s.Inode != 0);
+
+            // Held ones never time out and each keeps a descriptor: a leak, judged like CLOSE_WAIT. Orphaned ones are
+            // bounded by tcp_fin_timeout and, as minisocks, as cheap as TIME_WAIT: a count of them is at most a warning
+            // (clients that never close), their pressure on the tables is orphan-pressure's and time-wait-accumulation's.
             Severity severity;
-            if (sockets.Count >= t.FinWait2Critical || held >= t.FinWait2HeldCritical)
+            if (held >= t.FinWait2HeldCritical)
             {
                 severity = Severity.Critical;
             }
-            else if (sockets.Count >= t.FinWait2Warning)
+            else if (held >= t.FinWait2HeldWarning || sockets.Count >= t.FinWait2Critical)
             {
                 severity = Severity.Warning;
+            }
+            else if (sockets.Count >= t.FinWait2Warning)
+            {
+                severity = Severity.Info;
             }
             else
             {
@@ -98,7 +106,7 @@ internal sealed class FinWait2PileupDetector : IDetector
         var remedies = new List<string>();
         if (held > 0)
         {
-            remedies.Add($"Make {holders.Describe("the owning process")} close() the socket after shutdown(SHUT_WR), with a deadline for the peer's FIN (or set TCP_LINGER2 on it): a FIN_WAIT2 socket the application keeps has no kernel timeout at all. Trade-off: none for well-behaved peers.");
+            remedies.Add($"Make {holders.Describe("the owning process")} close() the socket after shutdown(SHUT_WR) once a deadline for the peer's FIN passes (poll with a timeout): a FIN_WAIT2 socket the application still holds has no kernel timeout at all — TCP_LINGER2 and tcp_fin_timeout only apply after close(), to orphans — and SO_KEEPALIVE only ends it if the peer vanished, not if it is alive and never closes. Trade-off: none for well-behaved peers.");
         }
 
         remedies.Add(inbound
@@ -109,7 +117,7 @@ internal sealed class FinWait2PileupDetector : IDetector
             remedies.Add($"Lower net.ipv4.tcp_fin_timeout (now {ft}, e.g. 15–30 s): it bounds orphaned FIN_WAIT2 only — not TIME_WAIT, whatever folklore says. Trade-off: a peer that sends its FIN later than that gets an RST.");
         }
 
-        remedies.Add("Clear them now: `tcpdoctor reap --finding fin-wait-2-pileup` (dry-run first) destroys them; the peer gets an RST on its next use of the connection.");
+        remedies.Add("Clear them now: `tcpdoctor reap --finding fin-wait-2-pileup` (dry-run first) destroys them: full sockets send the peer an RST at once; minisocks go silently and the peer's next segment is answered with an RST.");
 
         var evidence = new List<Figure>
         {

@@ -37,25 +37,46 @@ internal sealed class HalfOpenPeerDetector : IDetector
             list.Add(s);
         }
 
+        // Clients of this host's services vanish all the time on a public service — a phone leaves coverage with its
+        // six connections — so they are judged together per service port, by their share of its connections. Only a
+        // client with many stalled connections (a proxy or load balancer in front of the service) is a peer finding.
+        // Peers this host connected to are judged one by one: one stalled connection is an info (a loss burst looks
+        // the same for a while), two or more are a warning.
         var lonelyClients = new Dictionary<ushort, List<TcpSocket>>();
-        foreach (var (peer, sockets) in byPeer)
+        var peersConnectedTo = byPeer.Values.Count(l => l.Exists(context.OpenedByThisHost));
+        foreach (var (peer, all) in byPeer)
         {
-            // A single client of a service vanishing mid-transfer is everyday life on a public service:
-            // such clients are reported together per service port, not one warning each.
-            if (sockets.Count == 1 && !context.OpenedByThisHost(sockets[0]))
+            var outbound = new List<TcpSocket>();
+            var inbound = new List<TcpSocket>();
+            foreach (var s in all)
             {
-                var port = sockets[0].LocalPort;
-                if (!lonelyClients.TryGetValue(port, out var list))
-                {
-                    lonelyClients[port] = list = [];
-                }
+                (context.OpenedByThisHost(s) ? outbound : inbound).Add(s);
+            }
 
-                list.Add(sockets[0]);
+            if (inbound.Count >= t.HalfOpenCritical)
+            {
+                outbound.AddRange(inbound);
+            }
+            else
+            {
+                foreach (var s in inbound)
+                {
+                    if (!lonelyClients.TryGetValue(s.LocalPort, out var list))
+                    {
+                        lonelyClients[s.LocalPort] = list = [];
+                    }
+
+                    list.Add(s);
+                }
+            }
+
+            if (outbound.Count == 0)
+            {
                 continue;
             }
 
-            var severity = sockets.Count >= t.HalfOpenCritical ? Severity.Critical : Severity.Warning;
-            yield return Build(context, severity, peer, sockets);
+            var severity = outbound.Count >= t.HalfOpenCritical ? Severity.Critical : outbound.Count >= 2 ? Severity.Warning : Severity.Info;
+            yield return Build(context, severity, peer, outbound, peersConnectedTo);
         }
 
         if (lonelyClients.Count == 0)
@@ -141,26 +162,29 @@ internal sealed class HalfOpenPeerDetector : IDetector
         $"Set TCP_USER_TIMEOUT on these sockets in {who} (e.g. 30 s): unacknowledged data then fails the connection after that long instead of about {Say.Time(st.Budget)}. Trade-off: a network outage longer than that breaks the connection.",
         $"Lower net.ipv4.tcp_retries2 (now {st.Retries2} ≈ {Say.Time(st.Budget)}; 8 ≈ {Say.Time(RetransmitClock.BudgetSeconds(8))}, RFC 1122 asks for at least 100 s). Trade-off: host-wide, so connections over flaky paths break sooner.",
         "If the peer sits behind a NAT or firewall that drops idle flows, enable keepalive with an idle time below that timeout, so the state stays fresh and dead peers are found early.",
-        "End them now: `tcpdoctor reap --finding half-open-peer` (dry-run first); the application gets ECONNABORTED and can reconnect.",
+        "If the peer answers small packets (ping, a new connection's handshake) while these full-size segments go unacknowledged, suspect a PMTU black hole: net.ipv4.tcp_mtu_probing=1 lets TCP probe a smaller MSS after such timeouts (tcp_base_mss sets where it starts). Trade-off: affected connections run with smaller segments.",
+        "End them now: `tcpdoctor reap --finding half-open-peer` (dry-run first); the application gets ECONNABORTED, and whatever it had not had acknowledged is lost; it can reconnect if the peer or path is back.",
     ];
 
     private static Finding BuildClients(DiagnosisContext context, Severity severity, ushort port, List<TcpSocket> sockets, int portEstablished)
     {
         var st = Stats.Of(context, sockets);
+        var clients = sockets.Select(s => s.RemoteAddress.Unmapped).Distinct().Count();
         var listener = context.ListenerOf(sockets[0]);
         var owners = context.OwnersOf(listener is null ? sockets : [listener]);
         var evidence = st.Figures(sockets.Count);
         evidence.Add(Figure.Of("portEstablished", portEstablished));
+        evidence.Add(Figure.Of("clients", clients));
         evidence.AddRange(owners.Figures());
         return new Finding
         {
             Id = Catalog.HalfOpenPeer,
             Severity = severity,
-            Title = $"{Say.Count(sockets.Count, "client", "clients")} of port {port}{Say.Of(owners)} stopped acknowledging data",
+            Title = $"{Say.Count(clients, "client", "clients")} of port {port}{Say.Of(owners)} stopped acknowledging data",
             Subject = owners.Apply(new FindingSubject { LocalPort = port }),
             Summary =
-                $"{Say.Count(sockets.Count, "connection", "connections")} accepted on port {port}{Say.Of(owners)}, each from a different client, {(sockets.Count == 1 ? "has" : "have")} {Say.N(st.Unacked)} bytes of unacknowledged data, " +
-                $"retransmitted up to {Say.N(st.MaxRetransmits)} times over about {Say.Time(st.Longest)}: those clients went away without FIN or RST (offline, out of coverage, or a middlebox dropped the flow). " +
+                $"{Say.Count(sockets.Count, "connection", "connections")} accepted on port {port}{Say.Of(owners)}, from {Say.Count(clients, "client", "clients")}, {(sockets.Count == 1 ? "has" : "have")} {Say.N(st.Unacked)} bytes of unacknowledged data, " +
+                $"retransmitted up to {Say.N(st.MaxRetransmits)} times over about {Say.Time(st.Longest)}: those clients went away without FIN or RST (offline, out of coverage, or a middlebox dropped the flow), or the path to them is broken (a PMTU black hole drops only full-size segments). " +
                 $"They are {(portEstablished > 0 ? Say.Pct((double)sockets.Count / portEstablished) : "all")} of the port's {Say.N(portEstablished)} established connections. " +
                 $"On a public service some of these are everyday life and TCP clears each after about {Say.Time(st.Budget)} (tcp_retries2={st.Retries2}); they matter when they are a noticeable share of the port's connections, each holding a worker or buffers.",
             Outlook = st.Outlook,
@@ -173,7 +197,7 @@ internal sealed class HalfOpenPeerDetector : IDetector
         };
     }
 
-    private static Finding Build(DiagnosisContext context, Severity severity, NetAddress peer, List<TcpSocket> sockets)
+    private static Finding Build(DiagnosisContext context, Severity severity, NetAddress peer, List<TcpSocket> sockets, int peersConnectedTo)
     {
         var st = Stats.Of(context, sockets);
         var owners = context.OwnersOf(sockets);
@@ -182,11 +206,15 @@ internal sealed class HalfOpenPeerDetector : IDetector
         var portText = ports.Count == 1 ? $"port {ports[0]}" : $"ports {Say.Ports(ports.Take(8))}{(ports.Count > 8 ? ", …" : "")}";
         var summary =
             $"{Say.Count(sockets.Count, "connection", "connections")} from {who} to {Say.Addr(peer)} ({portText}) {(sockets.Count == 1 ? "has" : "have")} {Say.N(st.Unacked)} bytes of data that {Say.Addr(peer)} has not acknowledged, " +
-            $"retransmitted up to {Say.N(st.MaxRetransmits)} times over about {Say.Time(st.Longest)}: the peer is gone — crashed, unplugged, or a firewall or NAT dropped the connection's state — without sending FIN or RST. " +
+            $"retransmitted up to {Say.N(st.MaxRetransmits)} times over about {Say.Time(st.Longest)}. Either the peer is gone without FIN or RST — crashed, unplugged, or a firewall or NAT dropped the connection's state — " +
+            "or the path is broken, which looks the same from here: a PMTU black hole (full-size segments vanish because the ICMP \"fragmentation needed\" that would shrink them is filtered, while small packets pass) or this host's own uplink. " +
+            (peersConnectedTo > 2 ? $"{Say.N(peersConnectedTo)} peers this host connected to are stalling at the same moment: if they have nothing in common but this host, suspect its own uplink or route. " : "") +
+            (severity == Severity.Info ? "One connection retransmitting for a while can also be a burst of loss it will recover from. " : "") +
             $"TCP keeps retransmitting with exponential backoff until net.ipv4.tcp_retries2={st.Retries2} gives up (a budget of about {Say.Time(st.Budget)} from when the unacknowledged data was first sent).";
 
         var evidence = st.Figures(sockets.Count);
         evidence.Insert(1, Figure.Of("remotePorts", Say.Ports(ports)));
+        evidence.Add(Figure.Of("peersStalled", peersConnectedTo));
         evidence.AddRange(owners.Figures());
         var subject = owners.Apply(new FindingSubject { RemoteAddress = Say.Addr(peer) });
         if (ports.Count == 1)

@@ -31,7 +31,7 @@ internal sealed class HungRequestsDetector : IDetector
             list.Add(s);
         }
 
-        foreach (var ((_, remote, port), sockets) in groups)
+        foreach (var ((command, remote, port), sockets) in groups)
         {
             if (sockets.Count < t.HungWarning)
             {
@@ -39,13 +39,15 @@ internal sealed class HungRequestsDetector : IDetector
             }
 
             var severity = sockets.Count >= t.HungCritical ? Severity.Critical : Severity.Warning;
-            yield return Build(context, severity, remote, port, sockets);
+            yield return Build(context, severity, remote, port, sockets, t.HungAfterRuleFor(command, remote, port));
         }
     }
 
-    private static Finding Build(DiagnosisContext context, Severity severity, NetAddress remote, ushort port, List<TcpSocket> sockets)
+    private static Finding Build(DiagnosisContext context, Severity severity, NetAddress remote, ushort port, List<TcpSocket> sockets, HungAfterRule? rule)
     {
         var t = context.Thresholds;
+        // Every socket of the group has the same command, peer and port, so one wait applies to all of them.
+        var after = rule?.After ?? t.HungAfter;
         var owners = context.OwnersOf(sockets);
         var who = owners.Describe("A process this host could not identify");
         var dest = Say.Endpoint(remote, port);
@@ -63,7 +65,7 @@ internal sealed class HungRequestsDetector : IDetector
             (neverAnswered > 0 ? $"On {Say.N(neverAnswered)} of them not one byte has come back since the connection opened. " : "") +
             "Nothing has timed them out, so each one waits on and keeps its caller busy" +
             (pids > 1 ? $" — {Say.N(pids)} processes are stuck this way." : ".") +
-            $" If {dest} is a subscription or long-poll service, where the server only speaks when it has news, this is expected: raise --hung-after for it.";
+            $" If the call is slow by design — a long-poll, a subscription, a blocking pop such as BLPOP 0, a long query, a server stream that has not started — this is expected: give {dest} its own wait ({Example(owners.SingleCommand, remote, port)}).";
 
         var outlook = new List<string>
         {
@@ -90,8 +92,13 @@ internal sealed class HungRequestsDetector : IDetector
             Figure.Of("shortestWaitSeconds", shortest),
             Figure.Of("neverAnswered", neverAnswered),
             Figure.Of("withKeepalive", withKeepalive),
-            Figure.Of("hungAfterSeconds", t.HungAfter.TotalSeconds),
+            Figure.Of("hungAfterSeconds", after.TotalSeconds),
         };
+        if (rule is not null)
+        {
+            evidence.Add(Figure.Of("hungAfterRule", rule.ToString()));
+        }
+
         evidence.AddRange(owners.Figures());
         var name = owners.SingleCommand ?? "the client";
 
@@ -111,10 +118,14 @@ internal sealed class HungRequestsDetector : IDetector
                 $"Free the stuck callers now: `tcpdoctor reap --finding hung-requests` (dry-run first) destroys these connections; each waiting call fails at once with ECONNABORTED. Trade-off: those requests fail.",
                 "SO_KEEPALIVE and TCP_USER_TIMEOUT do not help here: the server is alive and acknowledges; only an application timeout ends a request nobody answers.",
             ],
-            Confirm = $"After the fix, `tcpdoctor list --state established --remote {Say.Addr(remote)} --idle-over {Say.Setting(t.HungAfter)}` (or `ss -tnpo dst {Say.Addr(remote)} dport = :{port}`) shows no connection older than the timeout.",
+            Confirm = $"After the fix, `tcpdoctor list --state established --remote {Say.Addr(remote)} --idle-over {Say.Setting(after)}` (or `ss -tnpo dst {Say.Addr(remote)} dport = :{port}`) shows no connection older than the timeout.",
             Magnitude = sockets.Count,
             Sockets = sockets,
             Reapable = ReapCriteria.HungRequests(context, sockets),
         };
     }
+
+    private static string Example(string? command, NetAddress remote, ushort port) =>
+        $"--hung-after {port}=10m for the port, --hung-after {(remote.IsIPv6 ? $"[{Say.Addr(remote)}]:{port}" : $"{Say.Addr(remote)}:{port}")}=10m for this server" +
+        (command is { Length: <= 15 } c && !c.Contains(' ', StringComparison.Ordinal) ? $", or --hung-after {c}=off for the process" : "");
 }

@@ -47,20 +47,23 @@ internal sealed class TimeWaitAccumulationDetector : IDetector
         var overflow = context.TcpExtDelta("TCPTimeWaitOverflow");
         double? fraction = max is > 0 ? (double)hostCount / max.Value : null;
 
+        // An overflow only skips TIME_WAIT entries. On a server that costs nothing that matters (the client picks
+        // the next 4-tuple, and timestamps screen old duplicates), and small VMs boot with a few thousand
+        // buckets, so a busy web server overflows routinely: information. It matters where this host opened the
+        // connections and closed first: it reuses those 4-tuples itself, unprotected for the 60 s.
+        var outboundDominates = outbound * 2 > timeWait.Count;
         Severity? hostSeverity = null;
-        if (overflow > 0 || fraction >= t.TimeWaitBucketsCritical)
+        if (overflow > 0 || fraction >= t.TimeWaitBucketsWarning)
         {
-            hostSeverity = Severity.Critical;
-        }
-        else if (fraction >= t.TimeWaitBucketsWarning)
-        {
-            hostSeverity = Severity.Warning;
+            hostSeverity = !outboundDominates ? Severity.Info
+                : overflow > 0 && fraction >= t.TimeWaitBucketsCritical ? Severity.Critical
+                : Severity.Warning;
         }
 
         var closeRate = CloseRate(timeWait);
         if (hostSeverity is { } severity)
         {
-            yield return HostFinding(context, severity, hostCount, max, fraction, overflow, byPort, outbound, closeRate);
+            yield return HostFinding(context, severity, hostCount, max, fraction, overflow, byPort, outbound, closeRate, outboundDominates);
             yield break;
         }
 
@@ -98,7 +101,7 @@ internal sealed class TimeWaitAccumulationDetector : IDetector
         return withTimer / 60.0;
     }
 
-    private static Finding HostFinding(DiagnosisContext context, Severity severity, long count, int? max, double? fraction, long? overflow, Dictionary<ushort, List<TcpSocket>> byPort, int outbound, double closeRate)
+    private static Finding HostFinding(DiagnosisContext context, Severity severity, long count, int? max, double? fraction, long? overflow, Dictionary<ushort, List<TcpSocket>> byPort, int outbound, double closeRate, bool outboundDominates)
     {
         var t = context.Thresholds;
         var ports = byPort.Select(kv => ($"port {kv.Key}", kv.Value.Count)).ToList();
@@ -108,9 +111,12 @@ internal sealed class TimeWaitAccumulationDetector : IDetector
             where += $"; {Say.N(outbound)} belong to connections this host opened (see ephemeral-port-exhaustion for their port budget)";
         }
 
-        var why = overflow > 0
-            ? $"the table overflowed: {Say.N(overflow.Value)} connections were closed without TIME_WAIT during the sample (TCPTimeWaitOverflow), so a late segment of an old connection can now be taken for part of a new one with the same ports"
-            : "the table is near its limit, and beyond it the kernel closes connections without TIME_WAIT (TCPTimeWaitOverflow), so late segments of an old connection can be taken for part of a new one";
+        var what = overflow > 0
+            ? $"the table overflowed: {Say.N(overflow.Value)} connections were closed without TIME_WAIT during the sample (TCPTimeWaitOverflow)"
+            : "the table is near its limit, beyond which the kernel closes connections without TIME_WAIT (TCPTimeWaitOverflow)";
+        var meaning = outboundDominates
+            ? $"{what}. Most of them belong to connections this host opened and closed first, and it is this host that reuses those 4-tuples: without TIME_WAIT a new connection on the same ports can take a late segment of the old one for its own (TCP timestamps, on by default, screen most of them)"
+            : $"{what}. On a server that is harmless: the clients choose their ports and so the next 4-tuple, TCP timestamps screen old duplicates, and the only visible effect is that a client whose final ACK was lost gets an RST instead of a retransmitted ACK, after its connection already ended. Small machines start with few buckets (tcp_max_tw_buckets scales with memory), so busy servers overflow routinely";
 
         var outlook = new List<string>();
         if (closeRate > 0)
@@ -143,6 +149,7 @@ internal sealed class TimeWaitAccumulationDetector : IDetector
         evidence.Add(Figure.Of("closeRatePerSecond", closeRate));
         evidence.Add(Figure.Of("onListeningPorts", byPort.Values.Sum(l => l.Count)));
         evidence.Add(Figure.Of("outbound", outbound));
+        evidence.Add(Figure.Of("outboundDominates", outboundDominates ? 1 : 0));
         if (ports.Count > 0)
         {
             evidence.Add(Figure.Of("topPorts", Say.Top(ports, 5)));
@@ -152,22 +159,29 @@ internal sealed class TimeWaitAccumulationDetector : IDetector
         {
             Id = Catalog.TimeWaitAccumulation,
             Severity = severity,
-            Title = overflow > 0
+            Title = (overflow > 0
                 ? $"TIME_WAIT table overflowing: {Say.N(overflow.Value)} connections closed without TIME_WAIT"
-                : $"TIME_WAIT fills {Say.Pct(fraction ?? 0)} of tcp_max_tw_buckets ({Say.N(count)} of {Say.N(max ?? 0)})",
+                : $"TIME_WAIT fills {Say.Pct(fraction ?? 0)} of tcp_max_tw_buckets ({Say.N(count)} of {Say.N(max ?? 0)})")
+                + (outboundDominates ? "" : ": harmless on a server"),
             Subject = DominantPort(byPort, count) is { } dominant
                 ? new FindingSubject { LocalPort = dominant, State = TcpState.TimeWait.ToNetstatName() }
                 : new FindingSubject { State = TcpState.TimeWait.ToNetstatName() },
             Summary =
                 $"{Say.N(count)} sockets are in TIME_WAIT (including FIN_WAIT2 minisocks) against net.ipv4.tcp_max_tw_buckets={(max is { } mx ? Say.N(mx) : "unknown")}{(fraction is { } fr ? $" ({Say.Pct(fr)})" : "")}. " +
-                "TIME_WAIT on a server is normally harmless — it holds no process, no file descriptor and no ephemeral port, and lasts a fixed 60 s — " +
-                $"here it matters because {why}. {where}.",
+                "TIME_WAIT holds no process and no file descriptor and lasts a fixed 60 s; " +
+                $"{meaning}. {where}.",
             Outlook = outlook.Count > 0 ? string.Join(' ', outlook) : null,
             Evidence = evidence,
-            Remedies =
+            Remedies = outboundDominates ?
             [
-                "Close less often: HTTP keep-alive and clients that reuse connections cut the number of closes; where the client closes first, TIME_WAIT stays on the client. Trade-off: idle keep-alive connections hold memory or a worker on the server.",
+                "Close less often: reuse connections (HTTP keep-alive, a connection pool) so this host opens and closes fewer; or let the server close first, which moves TIME_WAIT to it. Trade-off: idle pooled connections hold memory on both ends.",
                 $"Raise net.ipv4.tcp_max_tw_buckets (e.g. to {Say.N(Math.Max(2L * (max ?? 0), 262_144))}): an entry costs a few hundred bytes of kernel memory. Trade-off: that memory.",
+                "net.ipv4.tcp_tw_reuse=1 lets connect() reuse a TIME_WAIT 4-tuple after about a second when timestamps are on (the default 2 allows it on loopback only). Not a fix: tcp_fin_timeout (it does not shorten TIME_WAIT, fixed at 60 s on Linux); tcp_tw_recycle (removed in 4.12, it broke clients behind NAT); SO_LINGER 0 (replaces TIME_WAIT with an RST, and unsent data is lost).",
+            ]
+            :
+            [
+                "Nothing is required on a server. To have fewer: keep connections open longer (HTTP keep-alive) or let clients close first, which moves TIME_WAIT to them. Trade-off: idle keep-alive connections hold memory or a worker.",
+                $"To stop the overflow, raise net.ipv4.tcp_max_tw_buckets (e.g. to {Say.N(Math.Max(2L * (max ?? 0), 262_144))}): an entry costs a few hundred bytes of kernel memory.",
                 "Not a fix: tcp_fin_timeout (it does not shorten TIME_WAIT, fixed at 60 s on Linux); tcp_tw_reuse (it only helps connect() on the connecting side, not a server's accepted connections); tcp_tw_recycle (removed in 4.12, it broke clients behind NAT). SO_LINGER 0 on the server replaces TIME_WAIT with an RST: clients may see ECONNRESET and lose the end of the response.",
             ],
             Confirm = $"`ss -s` (timewait) or the tw field of /proc/net/sockstat stays under {(max is { } mm ? Say.N((long)(mm * t.TimeWaitBucketsWarning)) : "half of tcp_max_tw_buckets")}; `nstat -az TcpExtTCPTimeWaitOverflow` stops rising.",
