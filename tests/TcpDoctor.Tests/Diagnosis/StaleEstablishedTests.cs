@@ -148,6 +148,17 @@ public sealed class StaleEstablishedTests
     }
 
     [Fact]
+    public void Both_groupings_name_their_stale_connections_reapable()
+    {
+        var b = new SnapshotBuilder().Process(5, "proxy").Listen("0.0.0.0:8080", pid: 5)
+            .Many(3, (b, i) => b.Established("10.0.0.1:8080", $"192.0.2.{i + 1}:50000", pid: 5, sentAgo: 1800, recvAgo: 1800.5))
+            .Many(4, (b, i) => b.Established($"10.0.0.1:{40000 + i}", "10.0.0.9:6379", pid: 5, sentAgo: 1800.5, recvAgo: 1800));
+        var findings = b.Run(Detector);
+        Assert.Equal(3, Assert.Single(findings, f => f.Subject.LocalPort == 8080).Reapable.Sockets.Count);
+        Assert.Equal(4, Assert.Single(findings, f => f.Subject.RemoteAddress == "10.0.0.9").Reapable.Sockets.Count);
+    }
+
+    [Fact]
     public void Accepted_and_opened_connections_of_one_process_are_separate_groups()
     {
         var b = new SnapshotBuilder().Process(5, "proxy").Listen("0.0.0.0:8080", pid: 5)

@@ -154,6 +154,7 @@ internal sealed class StaleEstablishedDetector : IDetector
             Confirm = $"`ss -tno state established sport = :{port}` shows timer:(keepalive,…) with a short first timer on them, or `tcpdoctor list --state established --idle-over {Say.Setting(t.StaleAfter)}` no longer lists port {port}.",
             Magnitude = sockets.Count,
             Sockets = sockets,
+            Reapable = ReapCriteria.StaleEstablished(context, sockets),
         };
     }
 
