@@ -73,10 +73,12 @@ public sealed class ReapSafetyTests
         var alive = new[] { factory.Connect(listener), factory.Connect(listener) };
         foreach (var pair in alive)
         {
+            // A keepalive idle time under NAT and load-balancer timeouts (keepaliveIdleLimit): the kernel's 2 h default is no protection.
             pair.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+            pair.Server.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, 60);
         }
 
-        // All four are idle; only the two without keepalive are stale once idle for --stale-after.
+        // All four are idle; only the two without a useful keepalive are stale once idle for --stale-after.
         SocketFactory.WaitUntil(
             () => SnapshotReader.Read(new SnapshotOptions { NetworkNamespace = ns.Name, Processes = false }).Sockets
                 .Count(s => s.State == TcpState.Established && s.Info.IsPresent && s.Info.IdleMs >= 1000) == 8,
