@@ -83,7 +83,13 @@ public sealed partial class LabRun : IAsyncDisposable
             }
         };
         process.EnableRaisingEvents = true;
-        process.Exited += (_, _) => run._ready.TrySetException(new InvalidOperationException($"the lab exited with {process.ExitCode} before it was ready:\n{run.Output}\n{run.Errors}"));
+        process.Exited += (_, _) =>
+        {
+            // Exited can fire before the redirected streams are read to their end (the refusal's own words among
+            // them); the parameterless WaitForExit waits for both to reach EOF.
+            process.WaitForExit();
+            run._ready.TrySetException(new InvalidOperationException($"the lab exited with {process.ExitCode} before it was ready:\n{run.Output}\n{run.Errors}"));
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         try
