@@ -1,0 +1,23 @@
+namespace TcpDoctor.Cli.Watch;
+
+/// <summary>
+/// Where the live view gets its keys: the terminal (<see cref="TerminalKeyInput"/>), nothing (stdin
+/// not a terminal) or, in tests, a queue the test fills.
+/// </summary>
+internal interface IKeyInput
+{
+    /// <summary>The next key; waits until one is pressed. Throws <see cref="OperationCanceledException"/> when cancelled.</summary>
+    ValueTask<ConsoleKeyInfo> ReadKeyAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>No keyboard (stdin redirected): the view ends by Ctrl+C, SIGTERM or --count.</summary>
+internal sealed class NoKeyInput : IKeyInput
+{
+    public static NoKeyInput Instance { get; } = new();
+
+    public async ValueTask<ConsoleKeyInfo> ReadKeyAsync(CancellationToken cancellationToken)
+    {
+        await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+        throw new OperationCanceledException(cancellationToken);
+    }
+}
