@@ -145,7 +145,7 @@ internal static class WatchScreen
         movers.RemoveAll(m => filter is not null && !m.Text.Contains(filter, StringComparison.OrdinalIgnoreCase));
         Mover.Sort(movers, model.Sort);
         var findings = sample.Findings.Where(f => filter is null || Matches(f, filter)).ToList();
-        var limits = sample.Trends.Where(t => t.Trend.TimeToLimit is not null && (filter is null || Matches(t, filter))).ToList();
+        var limits = Limits(sample, filter);
 
         // Rows per section: first a few each, shrunk (movers first, findings last) when the terminal is
         // short; then what is left by priority (findings, movers, states, limits); then the findings'
@@ -321,13 +321,60 @@ internal static class WatchScreen
         return new ScreenLine(w).Add("  ").Add(badge, style).Add(head).Add(since, Dim).Add(full, Critical);
     }
 
+    /// <summary>"  ephemeral-ports 10.0.0.1 -> 10.0.0.3:443  29 of 28,232  +3.0/s  full in 2h36m"; cut in the name, never the time left.</summary>
     private static ScreenLine LimitLine(ResourceTrend t, int w)
     {
-        var what = t.Subject is null ? t.Kind : t.Kind + " " + t.Subject;
-        var level = t.Limit is { } limit ? $"{WatchText.N((long)t.Value)} of {WatchText.N((long)limit)}" : WatchText.N((long)t.Value);
+        var what = "  " + (t.Subject is null ? t.Kind : t.Kind + " " + t.Subject);
+        var level = t.Limit is { } limit ? $"  {WatchText.N((long)t.Value)} of {WatchText.N((long)limit)}" : "  " + WatchText.N((long)t.Value);
         var rate = t.Trend.RatePerSecond is { } r ? "  " + WatchText.Growth(r) : string.Empty;
-        var ttl = t.Trend.TimeToLimit is { } left && left == TimeSpan.Zero ? "  full now" : "  full in " + Duration.Format(t.Trend.TimeToLimit!.Value);
-        return new ScreenLine(w).Add("  " + what + "  " + level + rate).Add(ttl, Critical);
+        var left = t.Trend.TimeToLimit!.Value;
+        var ttl = left == TimeSpan.Zero ? "  full now" : "  full in " + Duration.Format(left);
+        var room = w - level.Length - rate.Length - ttl.Length;
+        if (what.Length > room && room > 8)
+        {
+            what = what[..(room - 1)] + "…";
+        }
+
+        return new ScreenLine(w).Add(what + level + rate).Add(ttl, Critical);
+    }
+
+    /// <summary>
+    /// Resources that run out, filtered by the view's text filter. A process's fds only when it owns
+    /// some of the sockets watched: the engine follows every socket-owning process on the host, which
+    /// under <c>--netns</c> or a filter would list processes that have nothing to do with the view.
+    /// </summary>
+    private static List<ResourceTrend> Limits(Sample sample, string? filter)
+    {
+        var owners = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var p in sample.Aggregates.Processes)
+        {
+            owners.Add(p.Command);
+        }
+
+        var list = new List<ResourceTrend>();
+        foreach (var t in sample.Trends)
+        {
+            if (t.Trend.TimeToLimit is null || (filter is not null && !Matches(t, filter)))
+            {
+                continue;
+            }
+
+            if (t.Kind == ResourceKinds.Fds && !OwnsWatchedSockets(t.Subject, owners))
+            {
+                continue;
+            }
+
+            list.Add(t);
+        }
+
+        return list;
+    }
+
+    /// <summary>An fds subject reads "command[pid]".</summary>
+    private static bool OwnsWatchedSockets(string? subject, HashSet<string> owners)
+    {
+        var bracket = subject?.LastIndexOf('[') ?? -1;
+        return bracket > 0 && owners.Contains(subject![..bracket]);
     }
 
     private static bool Matches(TrackedFinding f, string filter) =>

@@ -1,5 +1,6 @@
 using Spectre.Console.Testing;
 using TcpDoctor.Cli.Watch;
+using TcpDoctor.Watching;
 
 namespace TcpDoctor.Tests.Watch;
 
@@ -120,6 +121,39 @@ public sealed class WatchScreenTests
             "q quit  p pause  s sort  f filter  ? help",
         ],
         lines);
+    }
+
+    [Fact]
+    public void Limits_keep_the_time_left_when_cut_and_list_only_processes_owning_watched_sockets()
+    {
+        var model = new WatchModel(TimeSpan.FromSeconds(1));
+        var samples = WatchScenario.Samples(6);
+        foreach (var s in samples.Take(5))
+        {
+            model.Add(s);
+        }
+
+        var rising = new Trend(10, 2.5, 900, true, TimeSpan.FromSeconds(49.6));
+        model.Add(samples[5] with
+        {
+            Trends =
+            [
+                new ResourceTrend(ResourceKinds.Fds, "appA[812]", 900, 1024, rising),
+                new ResourceTrend(ResourceKinds.Fds, "csc[7818]", 900, 1024, rising), // owns none of the watched sockets
+                new ResourceTrend(ResourceKinds.EphemeralPorts, "2001:db8:aaaa:bbbb:cccc:dddd:eeee:1 -> [2001:db8:aaaa:bbbb:cccc:dddd:eeee:2]:443", 27_000, 28_232, rising),
+                new ResourceTrend(ResourceKinds.Conntrack, null, 1000, 65_536, new Trend(10, 0, 1000, false, null)), // not rising: no limit line
+            ],
+        });
+
+        var lines = Render(model, 80, 24).Select(l => l.TrimEnd()).ToList();
+        var limits = lines[(lines.IndexOf("LIMITS") + 1)..^1].Where(l => l.Length > 0).ToList();
+
+        Assert.Equal(
+        [
+            "  fds appA[812]  900 of 1,024  +2.5/s  full in 49s",
+            "  ephemeral-ports 2001:db8:aaaa:bbbb:cc…  27,000 of 28,232  +2.5/s  full in 49s",
+        ],
+        limits);
     }
 
     [Theory]
