@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 using Spectre.Console;
 using TcpDoctor.Cli.Rendering;
 using TcpDoctor.Cli.Watch;
@@ -103,7 +104,10 @@ internal static class WatchCommand
 
     private static async Task RunLinesAsync(Sampler sampler, bool json, long? stopAfter, string? netns, CancellationToken cancellationToken)
     {
-        using var stdout = Console.OpenStandardOutput();
+        // fd 1 as a plain file stream, not the console stream: the console stream swallows EPIPE, so
+        // 'watch | head -1' would sample forever into a closed pipe. Here the write fails with "Broken
+        // pipe" (the runtime ignores SIGPIPE) and the command runner ends quietly with exit 0.
+        using var stdout = new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
         using var text = new StreamWriter(stdout, new UTF8Encoding(false), 1 << 12) { NewLine = "\n" };
         var jsonWriter = json ? new WatchJsonWriter(stdout, Environment.MachineName, netns) : null;
         var lineWriter = json ? null : new WatchLineWriter(text, TimeZoneInfo.Utc);

@@ -170,6 +170,39 @@ public sealed class WatchTests
         }
     }
 
+    [Fact]
+    public async Task A_closed_pipe_ends_watch_with_exit_0_like_head_does()
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in (string[])[Cli.DllPath, "watch", "--format", "json", "--interval", "200ms", "--no-processes"])
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(start)!;
+        try
+        {
+            var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+            var first = await process.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(Deadline, TestContext.Current.CancellationToken);
+            Assert.NotNull(first);
+
+            // What head(1) does after its first line: close the reading end.
+            process.StandardOutput.Close();
+            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(Deadline, TestContext.Current.CancellationToken);
+
+            Assert.Equal(0, process.ExitCode);
+            Assert.Equal(string.Empty, (await stderr).Trim());
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+                process.WaitForExit(5000);
+            }
+        }
+    }
+
     [Theory]
     [InlineData(64, "--interval 10ms is too short", "watch", "--interval", "10ms")]
     [InlineData(64, "--count 0 must be at least 1", "watch", "--count", "0")]
