@@ -9,15 +9,3 @@ internal interface IKeyInput
     /// <summary>The next key; waits until one is pressed. Throws <see cref="OperationCanceledException"/> when cancelled.</summary>
     ValueTask<ConsoleKeyInfo> ReadKeyAsync(CancellationToken cancellationToken);
 }
-
-/// <summary>No keyboard (stdin redirected): the view ends by Ctrl+C, SIGTERM or --count.</summary>
-internal sealed class NoKeyInput : IKeyInput
-{
-    public static NoKeyInput Instance { get; } = new();
-
-    public async ValueTask<ConsoleKeyInfo> ReadKeyAsync(CancellationToken cancellationToken)
-    {
-        await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
-        throw new OperationCanceledException(cancellationToken);
-    }
-}

@@ -3,22 +3,6 @@ using TcpDoctor.Watching;
 
 namespace TcpDoctor.Cli.Watch;
 
-/// <summary>Why the live view stopped.</summary>
-internal enum WatchEnd
-{
-    /// <summary>q was pressed.</summary>
-    Quit,
-
-    /// <summary>--count samples were shown.</summary>
-    Count,
-
-    /// <summary>The token was cancelled (Ctrl+C, SIGTERM).</summary>
-    Cancelled,
-
-    /// <summary>The sample sequence ended by itself.</summary>
-    SamplesEnded,
-}
-
 /// <summary>
 /// The live view's loop: samples from the engine and keys from the input, one at a time, each followed
 /// by a redraw (none for samples while paused: the screen holds still until p again). The screen is entered before

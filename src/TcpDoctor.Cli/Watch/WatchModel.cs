@@ -3,19 +3,6 @@ using TcpDoctor.Watching;
 
 namespace TcpDoctor.Cli.Watch;
 
-/// <summary>How the movers are ranked; <c>s</c> cycles through them.</summary>
-internal enum MoverSort
-{
-    /// <summary>Fastest growing first: what is piling up now.</summary>
-    Growth,
-
-    /// <summary>Largest first.</summary>
-    Count,
-
-    /// <summary>By kind, then name: a stable list to read.</summary>
-    Name,
-}
-
 /// <summary>
 /// What the live view remembers between frames: per-state counts for the sparklines, the last few
 /// samples for growth rates, and the view's own state (paused, sort, filter, help). Memory is bounded:

@@ -7,9 +7,6 @@ using TcpDoctor.Watching;
 
 namespace TcpDoctor.Cli.Watch;
 
-/// <summary>Who is being watched, for the header line.</summary>
-internal sealed record WatchTitle(string? Host, string? NetworkNamespace);
-
 /// <summary>
 /// Lays out one frame of the live view for a given terminal size: header, states with sparklines,
 /// rates, top movers, findings with their age and time to exhaustion, resources running out, and a
