@@ -15,6 +15,7 @@ internal static class Program
             "  tcpdoctor summary                  counts by state, port, peer and process\n" +
             "  tcpdoctor list --state time-wait --remote 10.0.0.2\n" +
             "  tcpdoctor list --process nginx --idle-over 10m --format json\n" +
+            "  tcpdoctor watch                    live view: states over time, rates, movers, findings\n" +
             "  sudo tcpdoctor summary --netns blue   read another network namespace\n" +
             "  sudo tcpdoctor reap --finding hung-requests          dry run: what would be destroyed\n" +
             "  sudo tcpdoctor lab hung-requests     reproduce a pathology in a private namespace\n\n" +
@@ -30,6 +31,7 @@ internal static class Program
             DiagnoseCommand.Create(),
             SummaryCommand.Create(),
             ListCommand.Create(),
+            WatchCommand.Create(),
             ExplainCommand.Create(),
             ReapCommand.Create(),
             LabCommand.Create(),

@@ -1,0 +1,65 @@
+using TcpDoctor.Sockets;
+
+namespace TcpDoctor.Cli.Watch;
+
+/// <summary>
+/// The snapshots watch samples: the live host (or namespace) read on a worker thread, with the
+/// <c>list</c> filters applied before anything is counted or judged, so states, movers and findings
+/// all describe the same selection.
+/// </summary>
+internal static class WatchSource
+{
+    public static Func<CancellationToken, ValueTask<Snapshot>> Live(SnapshotOptions options, SocketFilter filter)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(filter);
+        return async cancellationToken =>
+        {
+            var snapshot = await Task.Run(() => SnapshotReader.Read(options), cancellationToken).ConfigureAwait(false);
+            SnapshotArgs.ReportTimings(snapshot);
+            if (filter.IdleOver is not null && snapshot.Source != SocketSource.SockDiag)
+            {
+                throw new TcpDoctorException("--idle-over needs tcp_info, which only netlink sock_diag provides (not available here or --proc given).");
+            }
+
+            return Filter(snapshot, filter);
+        };
+    }
+
+    /// <summary>
+    /// The snapshot with only the sockets <paramref name="filter"/> matches; everything else (processes,
+    /// counters, sysctls) as it was: rates stay host-wide, the kernel has no per-port counters.
+    /// </summary>
+    public static Snapshot Filter(Snapshot snapshot, SocketFilter filter)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(filter);
+        if (filter.IsEmpty)
+        {
+            return snapshot;
+        }
+
+        var kept = new List<TcpSocket>();
+        foreach (var s in snapshot.Sockets)
+        {
+            if (filter.Matches(s, snapshot))
+            {
+                kept.Add(s);
+            }
+        }
+
+        return new Snapshot
+        {
+            TakenAt = snapshot.TakenAt,
+            MonotonicTimestamp = snapshot.MonotonicTimestamp,
+            Source = snapshot.Source,
+            Sockets = kept,
+            Processes = snapshot.Processes,
+            Kernel = snapshot.Kernel,
+            HostName = snapshot.HostName,
+            NetworkNamespace = snapshot.NetworkNamespace,
+            Notices = snapshot.Notices,
+            Timings = snapshot.Timings,
+        };
+    }
+}
