@@ -36,10 +36,15 @@ internal static class ListCommand
                 throw Usage.Error("--limit must not be negative.");
             }
 
+            if (filter.IdleOver is not null && snapshotArgs.ToOptions(parse).ForceProcNet)
+            {
+                throw Usage.Error("--idle-over needs tcp_info, which /proc/net/tcp does not have: leave out --proc.");
+            }
+
             var snapshot = snapshotArgs.Take(parse);
             if (filter.IdleOver is not null && snapshot.Source != SocketSource.SockDiag)
             {
-                throw new TcpDoctorException("--idle-over needs tcp_info, which only netlink sock_diag provides (not available here or --proc given).");
+                throw new TcpDoctorException("--idle-over needs tcp_info, which only netlink sock_diag provides, and it is not available here.");
             }
 
             using var output = Output.ForStdout(parse.GetValue(GlobalOptions.NoColor));

@@ -66,7 +66,7 @@ internal static class WatchCommand
             }
 
             var intervalText = parse.GetValue(interval) ?? "1s";
-            var every = Duration.Parse(intervalText);
+            var every = Usage.Duration("--interval", intervalText);
             if (every < MinInterval)
             {
                 throw new TcpDoctorException($"--interval {intervalText} is too short: at least 100ms.", ExitCodes.Usage);
