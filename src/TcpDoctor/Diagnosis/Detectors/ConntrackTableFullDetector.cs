@@ -88,7 +88,7 @@ internal sealed class ConntrackTableFullDetector : IDetector
 
             if (evicted > 0)
             {
-                outlook.Add($"The table reached its limit during the sample: {Say.N(evicted)} entries of flows not yet confirmed by a reply were evicted to make room (early_drop) — those flows, often half-open or scanning traffic, lose their state; new packets still got in.");
+                outlook.Add($"The table reached its limit during the sample: {Say.N(evicted)} entries of flows not yet assured (no reply seen, or a TCP handshake not completed) were evicted to make room (early_drop) — those flows, often half-open or scanning traffic, lose their state; new packets still got in.");
             }
 
             if (clashes > 0)
@@ -155,7 +155,7 @@ internal sealed class ConntrackTableFullDetector : IDetector
             Subject = FindingSubject.Host,
             Summary =
                 $"The netfilter connection-tracking table holds {Say.N(ct.Count)} entries against net.netfilter.nf_conntrack_max={Say.N(ct.Max)} ({Say.Pct(fraction)}). " +
-                "At the limit the kernel first evicts an entry of a flow that has not been confirmed by a reply (early_drop); when there is none nearby, it drops the new flow's packet (\"nf_conntrack: table full, dropping packet\" in the kernel log): new connections fail while established ones go on. " + share,
+                "At the limit the kernel first evicts a nearby entry of a flow not yet assured — no reply seen, or a TCP handshake not completed (early_drop); when there is none nearby, it drops the new flow's packet (\"nf_conntrack: table full, dropping packet\" in the kernel log): new connections fail while established ones go on. " + share,
             Outlook = outlook.Count > 0 ? string.Join(' ', outlook) : null,
             Evidence = evidence,
             Remedies =

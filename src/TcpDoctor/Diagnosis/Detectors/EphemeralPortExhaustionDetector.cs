@@ -224,12 +224,12 @@ internal sealed class EphemeralPortExhaustionDetector : IDetector
         }
 
         var delayText = context.Sysctls.TcpTwReuseDelayMs is { } delayMs
-            ? $"tcp_tw_reuse_delay={Say.N(delayMs)} ms"
-            : "about 1 s (tcp_tw_reuse_delay is unavailable: kernels before 6.14 have a fixed delay)";
+            ? $"older than tcp_tw_reuse_delay={Say.N(delayMs)} ms"
+            : "about 1 s old (tcp_tw_reuse_delay is unavailable: kernels before 6.14 have a fixed delay)";
         if (reuse)
         {
             outlook.Add(
-                $"tcp_tw_reuse={twReuse} lets connect() reuse a TIME_WAIT port toward {(twReuse == 2 ? "a loopback address" : "any destination")} once it is {delayText} old, because the old connection carried TCP timestamps ({TimestampsText(context, peerTimestamps)}), " +
+                $"tcp_tw_reuse={twReuse} lets connect() reuse a TIME_WAIT port toward {(twReuse == 2 ? "a loopback address" : "any destination")} once it is {delayText}, because the old connection carried TCP timestamps ({TimestampsText(context, peerTimestamps)}), " +
                 $"so only {Say.N(blockingTimeWait)} of the {Say.N(timeWait)} TIME_WAIT ports really block new connections; the severity is lowered accordingly.");
         }
         else if (reuseAllowed)
