@@ -34,6 +34,8 @@ internal static class SysctlReader
             TcpKeepaliveIntvl = ReadInt(ipv4, "tcp_keepalive_intvl"),
             TcpKeepaliveProbes = ReadInt(ipv4, "tcp_keepalive_probes"),
             TcpAbortOnOverflow = ReadInt(ipv4, "tcp_abort_on_overflow"),
+            TcpTimestamps = ReadInt(ipv4, "tcp_timestamps"),
+            TcpTwReuseDelayMs = ReadInt(ipv4, "tcp_tw_reuse_delay"),
         };
     }
 

@@ -43,6 +43,12 @@ public sealed record Sysctls
 
     public int? TcpAbortOnOverflow { get; init; }
 
+    /// <summary>net.ipv4.tcp_timestamps: 0 off, 1 on (random per-connection offsets), 2 on without offsets. tcp_tw_reuse needs them.</summary>
+    public int? TcpTimestamps { get; init; }
+
+    /// <summary>net.ipv4.tcp_tw_reuse_delay in ms (6.14+); null on older kernels, which wait a fixed ~1 s.</summary>
+    public int? TcpTwReuseDelayMs { get; init; }
+
     /// <summary>Number of ports automatic selection may use: the range minus reserved ports.</summary>
     public int? UsableEphemeralPorts
     {

@@ -51,12 +51,16 @@ public sealed class ConntrackTableFullTests
     }
 
     [Fact]
-    public void Early_drops_during_the_sample_are_critical_at_any_level()
+    public void Early_drops_are_evictions_at_the_limit_a_warning_not_dropped_packets()
     {
+        // early_drop counts entries evicted to make room; the new flow's packet got in.
         var before = Table(5000, max: 10_000, earlyDrop: 3).Build();
         var f = Assert.Single(Table(5000, max: 10_000, earlyDrop: 9).At(1).Run(Detector, previous: before));
-        Assert.Equal(Severity.Critical, f.Severity);
-        Assert.Contains("6 packets dropped", f.Title);
+        Assert.Equal(Severity.Warning, f.Severity);
+        Assert.Contains("6 unconfirmed entries evicted", f.Title);
+        Assert.DoesNotContain("packets dropped", f.Title);
+        Assert.Equal(6, f.Number("earlyDropDuringSample"));
+        Assert.Equal(0, f.Number("tableFullDropsDuringSample"));
     }
 
     [Fact]
@@ -74,11 +78,46 @@ public sealed class ConntrackTableFullTests
     }
 
     [Fact]
-    public void Insert_failures_in_a_nearly_full_table_are_critical()
+    public void Insert_failures_in_a_nearly_full_table_do_not_raise_the_fill_level_severity()
     {
-        var before = Table(8500, max: 10_000, insertFailed: 40).Build();
-        var f = Assert.Single(Table(8500, max: 10_000, insertFailed: 52).At(1).Run(Detector, previous: before));
-        Assert.Equal(Severity.Critical, f.Severity);
+        // 85 % full is a warning by itself; a clash race beside it is no evidence of a full table.
+        var before = Table(8500, max: 10_000, drop: 40, insertFailed: 40).Build();
+        var f = Assert.Single(Table(8500, max: 10_000, drop: 52, insertFailed: 52).At(1).Run(Detector, previous: before));
+        Assert.Equal(Severity.Warning, f.Severity);
+        Assert.Equal(0, f.Number("tableFullDropsDuringSample"));
+        Assert.Equal(12, f.Number("clashDropsDuringSample"));
+        Assert.Contains("clash race", f.Outlook);
         Assert.Contains(f.Remedies, r => r.Contains("Raise net.netfilter.nf_conntrack_max", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void An_unresolved_dns_clash_race_on_a_half_empty_table_is_named_a_clash_not_a_full_table()
+    {
+        // nf_ct_resolve_clash: a clash it cannot resolve increments drop and insert_failed together.
+        var before = Table(120_000, drop: 300, insertFailed: 300).Build();
+        var f = Assert.Single(Table(120_000, drop: 345, insertFailed: 345).At(5).Run(Detector, previous: before));
+        Assert.Equal(Severity.Warning, f.Severity);
+        Assert.Contains("clash race", f.Title);
+        Assert.DoesNotContain("full", f.Title, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(45, f.Number("clashDropsDuringSample"));
+        Assert.Contains("not a full table", f.Summary);
+    }
+
+    [Fact]
+    public void Drops_beyond_the_clashes_are_a_full_table()
+    {
+        var before = Table(9800, max: 10_000, drop: 10, insertFailed: 10).Build();
+        var f = Assert.Single(Table(9900, max: 10_000, drop: 70, insertFailed: 15).At(1).Run(Detector, previous: before));
+        Assert.Equal(Severity.Critical, f.Severity);
+        Assert.Equal(55, f.Number("tableFullDropsDuringSample"));
+        Assert.Equal(5, f.Number("clashDropsDuringSample"));
+        Assert.Contains("55 packets of new flows dropped", f.Title);
+    }
+
+    [Fact]
+    public void A_quiet_table_with_stable_counters_is_quiet()
+    {
+        var before = Table(120_000, drop: 300, earlyDrop: 50, insertFailed: 300).Build();
+        Assert.Empty(Table(121_000, drop: 300, earlyDrop: 50, insertFailed: 300).At(5).Run(Detector, previous: before));
     }
 }

@@ -214,3 +214,92 @@ public sealed class EphemeralPortExhaustionTests
         Assert.Contains("assumed", f.Summary);
     }
 }
+
+/// <summary>tcp_tw_reuse needs timestamps on the old connection; bind() takes ports from every destination.</summary>
+public sealed class EphemeralPortReuseTests
+{
+    private static readonly EphemeralPortExhaustionDetector Detector = new();
+
+    private static TcpInfo Options(byte options) => SnapshotBuilder.Info() with { Options = options };
+
+    /// <summary>tw_reuse=1, 900 TIME_WAIT toward 10.0.0.2:5774 spread over the last minute, plus 20 open connections.</summary>
+    private static SnapshotBuilder Churn(byte peerOptions = 1 | 2 | 4, int? timestamps = 1, int? delayMs = 1000) => new SnapshotBuilder()
+        .Sys(s => s with { LocalPortRange = (40000, 40999), TcpTwReuse = 1, TcpTimestamps = timestamps, TcpTwReuseDelayMs = delayMs })
+        .Many(900, (b, i) => b.TimeWait($"10.0.0.1:{40000 + i}", "10.0.0.2:5774", ageSeconds: i * 60.0 / 900))
+        .Many(20, (b, i) => b.Sock(TcpState.Established, $"10.0.0.1:{40900 + i}", "10.0.0.2:5774", info: Options(peerOptions)));
+
+    [Fact]
+    public void A_peer_that_answers_with_timestamps_lets_tw_reuse_lower_the_severity()
+    {
+        var f = Assert.Single(Churn().Run(Detector));
+        Assert.Equal(Severity.Info, f.Severity);
+        Assert.Equal("yes", f.Text("peerTimestamps"));
+        Assert.Contains("tcpi_options", f.Outlook);
+    }
+
+    [Fact]
+    public void A_peer_without_timestamps_keeps_time_wait_ports_taken()
+    {
+        // A Windows server does not answer with timestamps: tcp_twsk_unique never reuses those TIME_WAITs.
+        var f = Assert.Single(Churn(peerOptions: 2 | 4).Run(Detector));
+        Assert.Equal(Severity.Critical, f.Severity);
+        Assert.Equal("no", f.Text("peerTimestamps"));
+        Assert.Null(f.Number("blockingTimeWait"));
+        Assert.Contains("not lowered", f.Outlook);
+        Assert.Contains(f.Remedies, r => r.Contains("cannot help without TCP timestamps", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Timestamps_off_on_this_host_keep_time_wait_ports_taken()
+    {
+        var f = Assert.Single(Churn(timestamps: 0).Run(Detector));
+        Assert.Equal(Severity.Critical, f.Severity);
+        Assert.Equal(0, f.Number("tcpTimestamps"));
+        Assert.Contains("tcp_timestamps=0", f.Outlook);
+    }
+
+    [Fact]
+    public void Timestamps_off_on_this_host_matter_toward_loopback_too()
+    {
+        SnapshotBuilder Loopback(int ts) => new SnapshotBuilder()
+            .Sys(s => s with { LocalPortRange = (40000, 40999), TcpTwReuse = 2, TcpTimestamps = ts })
+            .Many(900, (b, i) => b.TimeWait($"127.0.0.1:{40000 + i}", "127.0.0.1:5774", ageSeconds: i * 60.0 / 900));
+        Assert.Equal(Severity.Info, Assert.Single(Loopback(1).Run(Detector)).Severity);
+        Assert.Equal(Severity.Critical, Assert.Single(Loopback(0).Run(Detector)).Severity);
+    }
+
+    [Fact]
+    public void The_reuse_delay_is_read_where_the_kernel_has_it()
+    {
+        // 900 closes over 60 s: 15 per second; with a 5 s delay the 75 youngest still block.
+        var f = Assert.Single(Churn(delayMs: 5000).Run(Detector));
+        Assert.Equal(75 + 20, f.Number("blockingTimeWait") + f.Number("open"));
+        Assert.Equal(5000, f.Number("tcpTwReuseDelayMs"));
+        Assert.Contains("tcp_tw_reuse_delay=5,000 ms", f.Outlook);
+
+        var old = Assert.Single(Churn(delayMs: null).Run(Detector));
+        Assert.Equal(15, old.Number("blockingTimeWait"));
+        Assert.Null(old.Number("tcpTwReuseDelayMs"));
+        Assert.Contains("tcp_tw_reuse_delay is unavailable", old.Outlook);
+    }
+
+    [Fact]
+    public void Ports_bound_without_a_connection_shrink_every_destinations_budget()
+    {
+        SnapshotBuilder Clients(int bound)
+        {
+            var b = new SnapshotBuilder()
+                .Sys(s => s with { LocalPortRange = (40000, 40999), TcpTwReuse = 0 })
+                .Many(499, (b, i) => b.Sock(TcpState.Established, $"10.0.0.1:{40000 + i}", "10.0.0.2:5774", info: SnapshotBuilder.Info()));
+            return b.Many(bound, (b, i) => b.Sock(TcpState.Close, $"10.0.0.1:{40600 + i}", "0.0.0.0:0", inode: 7000 + (uint)i));
+        }
+
+        Assert.Empty(Clients(0).Run(Detector));
+        var f = Assert.Single(Clients(10).Run(Detector));
+        Assert.Equal(990, f.Number("usablePorts"));
+        Assert.Equal(10, f.Number("portsBoundOnly"));
+        Assert.Equal(509, f.Number("portsInUseHostWide"));
+        Assert.Contains("EADDRINUSE", f.Outlook);
+        Assert.Contains("10 bound by bind() without a connection", f.Summary);
+    }
+}

@@ -101,3 +101,75 @@ public sealed class ListenOverflowTests
         Assert.Equal(27, g.Number("listenDropsDuringSample"));
     }
 }
+
+/// <summary>SO_REUSEPORT: several listeners on one address:port, each with its own queue, backlog, drops and cookie.</summary>
+public sealed class ListenOverflowReusePortTests
+{
+    private static readonly ListenOverflowDetector Detector = new();
+
+    /// <summary>Four nginx workers with `listen 443 reuseport`; queues and drop counters per worker.</summary>
+    private static SnapshotBuilder Nginx(uint[] queues, uint[] drops, long overflows)
+    {
+        var b = new SnapshotBuilder().TcpExt("ListenOverflows", overflows).TcpExt("ListenDrops", overflows);
+        for (var i = 0; i < queues.Length; i++)
+        {
+            b.Process(100 + i, "nginx").Listen("0.0.0.0:443", pid: 100 + i, backlog: 511, queue: queues[i], drops: drops[i], cookie: 9000 + (ulong)i);
+        }
+
+        return b;
+    }
+
+    [Fact]
+    public void A_sibling_listeners_drop_counter_is_not_subtracted_from_another()
+    {
+        // The workers' drop counters differ and do not move; some other listener overflowed host-wide.
+        var before = Nginx([0, 0, 0, 0], [100, 5000, 7, 0], overflows: 10).Build();
+        var findings = Nginx([0, 0, 0, 0], [100, 5000, 7, 0], overflows: 13).At(1).Run(Detector, previous: before);
+        var f = Assert.Single(findings);
+        Assert.Null(f.Subject.LocalPort);
+        Assert.Equal(3, f.Number("listenOverflowsDuringSample"));
+    }
+
+    [Fact]
+    public void A_busy_reuseport_group_with_room_in_every_queue_stays_quiet()
+    {
+        var before = Nginx([3, 0, 7, 1], [100, 5000, 7, 0], overflows: 10).Build();
+        Assert.Empty(Nginx([5, 2, 0, 9], [100, 5000, 7, 0], overflows: 10).At(1).Run(Detector, previous: before));
+    }
+
+    [Fact]
+    public void One_full_worker_of_a_group_is_one_critical_finding_with_its_own_drops()
+    {
+        var before = Nginx([0, 0, 0, 0], [100, 5000, 7, 0], overflows: 10).Build();
+        var f = Assert.Single(Nginx([2, 512, 0, 1], [100, 5040, 7, 0], overflows: 50).At(1).Run(Detector, previous: before));
+        Assert.Equal(Severity.Critical, f.Severity);
+        Assert.Equal(443, f.Subject.LocalPort);
+        Assert.Equal(40, f.Number("listenerDropsDuringSample"));
+        Assert.Equal(4, f.Number("listeners"));
+        Assert.Equal(1, f.Number("fullListeners"));
+        Assert.Equal(2044, f.Number("groupBacklog"));
+        Assert.Equal(515, f.Number("groupAcceptQueue"));
+        Assert.Equal(512, f.Number("acceptQueue"));
+        Assert.Equal(511, f.Number("backlog"));
+        Assert.Contains("pid 101 512/511 drops 40", f.Text("perListener"));
+        Assert.Contains("SO_REUSEPORT", f.Summary);
+        Assert.Equal(9001UL, Assert.Single(f.Sockets).Cookie);
+    }
+
+    [Fact]
+    public void Every_full_worker_is_still_one_finding_for_the_address_and_port()
+    {
+        var f = Assert.Single(Nginx([512, 512, 511, 600], [0, 0, 0, 0], overflows: 0).Run(Detector));
+        Assert.Equal(4, f.Number("fullListeners"));
+        Assert.Equal(4, f.Sockets.Count);
+    }
+
+    [Fact]
+    public void A_reopened_listener_is_a_new_socket_not_a_drop_counter_going_backwards_or_forwards()
+    {
+        // Same address:port, new cookie: its counter started at zero; no delta can be taken.
+        var before = new SnapshotBuilder().Listen("0.0.0.0:8000", drops: 10, cookie: 1).TcpExt("ListenOverflows", 5).Build();
+        var findings = new SnapshotBuilder().Listen("0.0.0.0:8000", drops: 900, cookie: 2).TcpExt("ListenOverflows", 6).At(1).Run(Detector, previous: before);
+        Assert.Null(Assert.Single(findings).Subject.LocalPort);
+    }
+}

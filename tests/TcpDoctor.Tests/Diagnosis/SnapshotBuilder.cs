@@ -36,6 +36,8 @@ internal sealed class SnapshotBuilder
         Somaxconn = 4096,
         TcpSyncookies = 1,
         TcpKeepaliveTime = 7200,
+        TcpTimestamps = 1,
+        TcpTwReuseDelayMs = 1000,
     };
 
     public SockStat SockStat { get; set; } = new();
@@ -78,7 +80,7 @@ internal sealed class SnapshotBuilder
         return this;
     }
 
-    public SnapshotBuilder Listen(string endpoint, int pid = 0, uint backlog = 511, uint queue = 0, uint? drops = null)
+    public SnapshotBuilder Listen(string endpoint, int pid = 0, uint backlog = 511, uint queue = 0, uint? drops = null, ulong cookie = 0)
     {
         var (a, p) = Endpoint(endpoint);
         return Add(new TcpSocket
@@ -91,6 +93,7 @@ internal sealed class SnapshotBuilder
             ReceiveQueue = queue,
             SendQueue = backlog,
             Drops = drops,
+            Cookie = cookie,
             Inode = pid != 0 ? _nextInode++ : 1,
             Pid = pid,
         });

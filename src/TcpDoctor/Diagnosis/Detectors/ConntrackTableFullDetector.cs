@@ -3,10 +3,12 @@ using TcpDoctor.Kernel;
 namespace TcpDoctor.Diagnosis.Detectors;
 
 /// <summary>
-/// The netfilter connection-tracking table nears nf_conntrack_max; when full, the first packet of every
-/// new flow is dropped ("nf_conntrack: table full, dropping packet"). insert_failed alone, with room in
-/// the table, is a different problem (two packets of one flow racing to create its entry) and gets its
-/// own warning.
+/// The netfilter connection-tracking table nears nf_conntrack_max; when full, a new flow's first packet
+/// is dropped ("nf_conntrack: table full, dropping packet") unless an unassured entry can be evicted.
+/// Fullness is count / max. The counters mean (nf_conntrack_core.c): an insert clash the kernel cannot
+/// resolve increments insert_failed and drop together (the packet is lost, the table may be half empty);
+/// early_drop counts entries evicted to make room at the limit (the packet is accepted); drop without
+/// insert_failed is mostly a full table with nothing to evict.
 /// </summary>
 internal sealed class ConntrackTableFullDetector : IDetector
 {
@@ -22,54 +24,77 @@ internal sealed class ConntrackTableFullDetector : IDetector
         }
 
         var prev = context.Previous?.Kernel.Conntrack;
-        var drop = Delta(ct.Drop, prev?.Drop);
-        var earlyDrop = Delta(ct.EarlyDrop, prev?.EarlyDrop);
-        var insertFailed = Delta(ct.InsertFailed, prev?.InsertFailed);
-        var dropped = (drop ?? 0) + (earlyDrop ?? 0);
+        var c = Counters.Of(ct, prev);
         var fraction = (double)ct.Count / ct.Max;
 
-        // insert_failed also rises on healthy hosts with a half-empty table (clash races), so it counts
-        // as a full table's drop only when the table is near full.
         Severity severity;
-        if (fraction >= t.ConntrackCritical || dropped > 0 || (fraction >= t.ConntrackWarning && insertFailed > 0))
+        if (fraction >= t.ConntrackCritical || c.TableDrops > 0)
         {
             severity = Severity.Critical;
         }
-        else if (fraction >= t.ConntrackWarning)
+        else if (fraction >= t.ConntrackWarning || c.EarlyDrop > 0)
         {
             severity = Severity.Warning;
         }
         else
         {
-            if (insertFailed > 0)
+            if (c.InsertFailed > 0)
             {
-                yield return InsertFailures(context, ct, fraction, insertFailed.Value);
+                yield return InsertFailures(context, ct, fraction, c);
             }
 
             yield break;
         }
 
-        yield return Build(context, severity, ct, prev, fraction, drop, earlyDrop, insertFailed);
+        yield return Build(context, severity, ct, prev, fraction, c);
     }
 
     private static long? Delta(long? now, long? then) => now is { } n && then is { } p && n >= p ? n - p : null;
 
-    private static Finding Build(DiagnosisContext context, Severity severity, ConntrackState ct, ConntrackState? prev, double fraction, long? drop, long? earlyDrop, long? insertFailed)
+    /// <summary>The sample's counter deltas, with drops split between clash races and a full table.</summary>
+    private sealed record Counters(long? Drop, long? EarlyDrop, long? InsertFailed)
+    {
+        /// <summary>Packets lost to insert clashes: each unresolved clash counts once in drop and once in insert_failed.</summary>
+        public long ClashDrops => Math.Min(Drop ?? 0, InsertFailed ?? 0);
+
+        /// <summary>Drops no clash explains: a new flow found the table full with nothing to evict.</summary>
+        public long TableDrops => Math.Max(0, (Drop ?? 0) - (InsertFailed ?? 0));
+
+        public static Counters Of(ConntrackState ct, ConntrackState? prev) =>
+            new(Delta(ct.Drop, prev?.Drop), Delta(ct.EarlyDrop, prev?.EarlyDrop), Delta(ct.InsertFailed, prev?.InsertFailed));
+    }
+
+    private static Finding Build(DiagnosisContext context, Severity severity, ConntrackState ct, ConntrackState? prev, double fraction, Counters c)
     {
         var t = context.Thresholds;
         var sockets = context.Current.Sockets.Count - context.Listeners.Count;
-        var dropped = (drop ?? 0) + (earlyDrop ?? 0);
-        var failed = insertFailed ?? 0;
+        var tableDrops = c.TableDrops;
+        var evicted = c.EarlyDrop ?? 0;
+        var clashes = c.InsertFailed ?? 0;
         var share = sockets < ct.Count / 2
             ? $"This host's own TCP sockets account for only {Say.N(sockets)} of them, so most entries are forwarded or NATed traffic (containers, a router role), UDP, or flows conntrack still remembers after they closed (it keeps TCP TIME_WAIT for 120 s and idle established flows for 5 days by default)."
             : $"This host's own TCP sockets ({Say.N(sockets)}) account for most of them.";
 
         var outlook = new List<string>();
         TimeSpan? timeToFull = null;
-        if (dropped + failed > 0 && context.SampleSeconds is { } dt)
+        if (context.SampleSeconds is { } dt)
         {
-            var what = (dropped > 0 ? $"{Say.N(dropped)} packets were dropped" : "") + (dropped > 0 && failed > 0 ? " and " : "") + (failed > 0 ? $"{Say.N(failed)} new entries failed to insert" : "");
-            outlook.Add($"{what} during the {Say.Time(dt)} sample: new connections are failing now.");
+            if (tableDrops > 0)
+            {
+                outlook.Add(fraction >= t.ConntrackWarning || evicted > 0
+                    ? $"{Say.N(tableDrops)} packets of new flows were dropped during the {Say.Time(dt)} sample: new connections are failing now."
+                    : $"{Say.N(tableDrops)} packets of new flows were dropped during the {Say.Time(dt)} sample, no insert clash explains them, and the table is only {Say.Pct(fraction)} used now: it filled in a burst, or entries could not be allocated.");
+            }
+
+            if (evicted > 0)
+            {
+                outlook.Add($"The table reached its limit during the sample: {Say.N(evicted)} entries of flows not yet assured (no reply seen, or a TCP handshake not completed) were evicted to make room (early_drop) — those flows, often half-open or scanning traffic, lose their state; new packets still got in.");
+            }
+
+            if (clashes > 0)
+            {
+                outlook.Add($"Separately, {Say.N(clashes)} inserts failed (insert_failed){(c.ClashDrops > 0 ? $", {Say.N(c.ClashDrops)} of them dropping their packet" : "")}: a clash race between two packets of one new flow, which raising the limit does not fix.");
+            }
         }
 
         if (prev is not null && context.SampleSeconds is { } s)
@@ -98,32 +123,39 @@ internal sealed class ConntrackTableFullDetector : IDetector
             Figure.Of("fraction", fraction),
             Figure.Of("localTcpSockets", sockets),
         };
-        if (drop is { } d)
+        if (c.Drop is { } d)
         {
             evidence.Add(Figure.Of("dropDuringSample", d));
+            evidence.Add(Figure.Of("tableFullDropsDuringSample", tableDrops));
+            evidence.Add(Figure.Of("clashDropsDuringSample", c.ClashDrops));
         }
 
-        if (earlyDrop is { } e)
+        if (c.EarlyDrop is { } e)
         {
             evidence.Add(Figure.Of("earlyDropDuringSample", e));
         }
 
-        if (insertFailed is { } i)
+        if (c.InsertFailed is { } i)
         {
             evidence.Add(Figure.Of("insertFailedDuringSample", i));
         }
 
+        var full = fraction >= t.ConntrackWarning || evicted > 0;
         return new Finding
         {
             Id = Catalog.ConntrackTableFull,
             Severity = severity,
-            Title = dropped > 0
-                ? $"Conntrack table full: {Say.N(dropped)} packets dropped ({Say.N(ct.Count)} of {Say.N(ct.Max)} entries)"
-                : $"Conntrack table {Say.Pct(fraction)} full ({Say.N(ct.Count)} of {Say.N(ct.Max)} entries)",
+            Title = tableDrops > 0
+                ? full
+                    ? $"Conntrack table full: {Say.N(tableDrops)} packets of new flows dropped ({Say.N(ct.Count)} of {Say.N(ct.Max)} entries)"
+                    : $"Conntrack dropped {Say.N(tableDrops)} packets of new flows (table {Say.Pct(fraction)} used now)"
+                : evicted > 0 && fraction < t.ConntrackWarning
+                    ? $"Conntrack table reached its limit: {Say.N(evicted)} unconfirmed entries evicted ({Say.N(ct.Count)} of {Say.N(ct.Max)} now)"
+                    : $"Conntrack table {Say.Pct(fraction)} full ({Say.N(ct.Count)} of {Say.N(ct.Max)} entries)",
             Subject = FindingSubject.Host,
             Summary =
                 $"The netfilter connection-tracking table holds {Say.N(ct.Count)} entries against net.netfilter.nf_conntrack_max={Say.N(ct.Max)} ({Say.Pct(fraction)}). " +
-                "When it is full the kernel drops the first packet of every new flow (\"nf_conntrack: table full, dropping packet\" in the kernel log): new connections fail while established ones go on. " + share,
+                "At the limit the kernel first evicts a nearby entry of a flow not yet assured — no reply seen, or a TCP handshake not completed (early_drop); when there is none nearby, it drops the new flow's packet (\"nf_conntrack: table full, dropping packet\" in the kernel log): new connections fail while established ones go on. " + share,
             Outlook = outlook.Count > 0 ? string.Join(' ', outlook) : null,
             Evidence = evidence,
             Remedies =
@@ -133,9 +165,9 @@ internal sealed class ConntrackTableFullDetector : IDetector
                 "Exempt heavy traffic that needs no stateful filtering or NAT from tracking (a raw-table NOTRACK rule, or nft 'notrack'). Trade-off: no conntrack-based firewall rules or NAT for it.",
                 "Cut churn at the source: connections that are reused (keep-alive, pools) are one flow instead of thousands.",
             ],
-            Confirm = $"`conntrack -S` (or /proc/net/stat/nf_conntrack) shows drop and early_drop no longer rising; `sysctl net.netfilter.nf_conntrack_count` stays under {Say.N((long)(ct.Max * t.ConntrackWarning))}.",
+            Confirm = $"`conntrack -S` (or /proc/net/stat/nf_conntrack) shows drop (beyond insert_failed) and early_drop no longer rising; `sysctl net.netfilter.nf_conntrack_count` stays under {Say.N((long)(ct.Max * t.ConntrackWarning))}.",
             TimeToFull = timeToFull,
-            Magnitude = dropped + failed > 0 ? 1 + fraction : fraction,
+            Magnitude = tableDrops > 0 ? 1 + fraction : fraction,
         };
     }
 
@@ -144,25 +176,28 @@ internal sealed class ConntrackTableFullDetector : IDetector
     /// Typical: a resolver sending its A and AAAA queries at once from one UDP socket, so two packets of one
     /// flow try to create its entry on two CPUs — common in containers, where DNS goes through DNAT.
     /// </summary>
-    private static Finding InsertFailures(DiagnosisContext context, ConntrackState ct, double fraction, long failed)
+    private static Finding InsertFailures(DiagnosisContext context, ConntrackState ct, double fraction, Counters c)
     {
+        var failed = c.InsertFailed ?? 0;
+        var dropped = c.ClashDrops;
         var dt = context.SampleSeconds ?? 1;
         return new Finding
         {
             Id = Catalog.ConntrackTableFull,
             Severity = Severity.Warning,
-            Title = $"Conntrack insert failures: {Say.N(failed)} during the sample, with the table only {Say.Pct(fraction)} used",
+            Title = $"Conntrack insert clash race: {Say.N(failed)} inserts failed{(dropped > 0 ? $" and {Say.N(dropped)} packets dropped" : "")} during the sample, with the table only {Say.Pct(fraction)} used",
             Subject = FindingSubject.Host,
             Summary =
                 $"The netfilter connection-tracking table failed to insert {Say.N(failed)} new entries (insert_failed) during the {Say.Time(dt)} sample ({Say.Rate(failed / dt)}), " +
                 $"though it holds only {Say.N(ct.Count)} of net.netfilter.nf_conntrack_max={Say.N(ct.Max)} entries: the table is not full. " +
-                "An insert fails when two packets of a new flow race to create its entry and the loser's packet is dropped — typically a resolver sending its A and AAAA queries at once from one UDP socket, " +
+                "An insert fails when two packets of a new flow race to create its entry on two CPUs and the kernel cannot merge them; the loser's packet is dropped and counted in drop as well as insert_failed, so drop rising with it is this race, not a full table. Typically a resolver sending its A and AAAA queries at once from one UDP socket, " +
                 "common in containers where DNS goes through NAT; it shows as DNS lookups that stall for the resolver's 5 s timeout. " +
                 "SNAT or masquerade that runs out of source ports toward one destination fails inserts as well.",
-            Outlook = "A clash the kernel cannot resolve drops the packet; for DNS the lookup then waits out the resolver's timeout (5 s by default) before it retries. (Kernels before 5.x also count clashes they resolved without a drop here; drop counts the packets lost.)",
+            Outlook = "A clash the kernel cannot resolve drops the packet; for DNS the lookup then waits out the resolver's timeout (5 s by default) before it retries. (Older kernels also counted clashes they resolved without a drop in insert_failed; drop counts the packets lost.)",
             Evidence =
             [
                 Figure.Of("insertFailedDuringSample", failed),
+                Figure.Of("clashDropsDuringSample", dropped),
                 Figure.Of("count", ct.Count),
                 Figure.Of("max", ct.Max),
                 Figure.Of("fraction", fraction),

@@ -6,12 +6,17 @@ namespace TcpDoctor.Diagnosis.Detectors;
 /// Outbound churn fills the ephemeral port range toward one destination. connect() picks any free port
 /// per (source address, destination address, destination port), so each such destination has its own
 /// budget: the usable range. Ports in TIME_WAIT stay taken for a fixed 60 s, unless tcp_tw_reuse lets
-/// connect() reuse them after about 1 s (1 = any destination, 2 = loopback only, the default).
+/// connect() reuse them after tcp_tw_reuse_delay (1 s by default; 1 = any destination, 2 = loopback only,
+/// the default) — which works only when the old connection carried TCP timestamps: this host's
+/// tcp_timestamps and the peer's, seen in tcpi_options of the open connections toward it. Ports taken
+/// by bind() (listeners, and sockets bound but not connected) are taken from every destination.
 /// </summary>
 internal sealed class EphemeralPortExhaustionDetector : IDetector
 {
     private const double TimeWaitSeconds = 60;
-    private const double ReuseDelaySeconds = 1;
+    // Kernels before 6.14 have no tcp_tw_reuse_delay and reuse a TIME_WAIT port once it is 1 s old.
+    private const double DefaultReuseDelaySeconds = 1;
+    private const byte TimestampsOption = 1;
     private const double RecentWindowSeconds = 10;
 
     // A handful of recent closes says little about a rate.
@@ -156,11 +161,16 @@ internal sealed class EphemeralPortExhaustionDetector : IDetector
             liveGrowth = (live - previous.Live) / dt;
         }
 
-        var reuse = TimeWaitReuse(context, key);
-        var window = reuse ? ReuseDelaySeconds : TimeWaitSeconds;
+        var twReuse = context.Sysctls.TcpTwReuse;
+        var reuseAllowed = TimeWaitReuse(context, key);
+        var peerTimestamps = PeerTimestamps(context, key, sockets);
+        var timestamps = context.Sysctls.TcpTimestamps != 0 && peerTimestamps != Timestamps.No && peerTimestamps != Timestamps.Mixed;
+        var reuse = reuseAllowed && timestamps;
+        var reuseDelay = context.Sysctls.TcpTwReuseDelayMs is { } ms ? ms / 1000.0 : DefaultReuseDelaySeconds;
+        var window = reuse ? reuseDelay : TimeWaitSeconds;
 
         // TIME_WAIT entries without a timer (imported tables) count as blocking: their age is unknown.
-        var blockingTimeWait = reuse ? (timeWait - ages.Count) + CountBelow(ages, ReuseDelaySeconds) : timeWait;
+        var blockingTimeWait = reuse ? (timeWait - ages.Count) + CountBelow(ages, reuseDelay) : timeWait;
         var effectiveUsed = live + blockingTimeWait;
         var projected = live + (closeRate * window);
         var rawProjected = live + (closeRate * TimeWaitSeconds);
@@ -185,11 +195,10 @@ internal sealed class EphemeralPortExhaustionDetector : IDetector
             return null;
         }
 
-        var timeToFull = TimeToFull(usable, live, ages, closeRate, liveGrowth is > 0 ? liveGrowth.Value : 0, reuse, timeWait - ages.Count);
+        var timeToFull = TimeToFull(usable, live, ages, closeRate, liveGrowth is > 0 ? liveGrowth.Value : 0, window, timeWait - ages.Count);
         var owners = context.OwnersOf(sockets);
         var dest = Say.Endpoint(key.RemoteAddress, key.RemotePort);
         var who = owners.Describe("A process on this host (TIME_WAIT sockets keep no owner)");
-        var twReuse = context.Sysctls.TcpTwReuse;
 
         var title = severity == Severity.Info
             ? $"Ports toward {dest}: {Say.N(used)} of {Say.N(usable)} taken, but tcp_tw_reuse frees TIME_WAIT ones"
@@ -214,11 +223,20 @@ internal sealed class EphemeralPortExhaustionDetector : IDetector
             outlook.Add($"During the {Say.Time(sample)} sample {Say.N(newConnections)} new connections were opened toward it ({Say.Rate(newConnections / sample)}).");
         }
 
+        var delayText = context.Sysctls.TcpTwReuseDelayMs is { } delayMs
+            ? $"older than tcp_tw_reuse_delay={Say.N(delayMs)} ms"
+            : "about 1 s old (tcp_tw_reuse_delay is unavailable: kernels before 6.14 have a fixed delay)";
         if (reuse)
         {
             outlook.Add(
-                $"tcp_tw_reuse={twReuse} lets connect() reuse a TIME_WAIT port toward {(twReuse == 2 ? "a loopback address" : "any destination")} once it is 1 s old (with TCP timestamps, on by default), " +
+                $"tcp_tw_reuse={twReuse} lets connect() reuse a TIME_WAIT port toward {(twReuse == 2 ? "a loopback address" : "any destination")} once it is {delayText}, because the old connection carried TCP timestamps ({TimestampsText(context, peerTimestamps)}), " +
                 $"so only {Say.N(blockingTimeWait)} of the {Say.N(timeWait)} TIME_WAIT ports really block new connections; the severity is lowered accordingly.");
+        }
+        else if (reuseAllowed)
+        {
+            outlook.Add(
+                $"tcp_tw_reuse={twReuse} would let connect() reuse TIME_WAIT ports toward {dest}, but only when the old connection carried TCP timestamps, and {TimestampsText(context, peerTimestamps)}: " +
+                "TIME_WAIT ports stay taken for the full 60 s, so the severity is not lowered.");
         }
         else if (closeRate > 0)
         {
@@ -230,7 +248,7 @@ internal sealed class EphemeralPortExhaustionDetector : IDetector
 
         if (effectiveUsed >= usable)
         {
-            outlook.Add($"The range is full now: connect() toward {dest} fails with EADDRNOTAVAIL (\"Cannot assign requested address\") until ports free up; other destinations are not affected.");
+            outlook.Add($"The range is full now: connect() toward {dest} fails with EADDRNOTAVAIL (\"Cannot assign requested address\") until ports free up; other destinations are not affected (a client that bind()s before connect() fails differently, see below).");
         }
         else if (timeToFull is { } full)
         {
@@ -245,6 +263,10 @@ internal sealed class EphemeralPortExhaustionDetector : IDetector
         {
             outlook.Add($"Open connections grew by {Say.Rate(liveGrowth.Value)} during the sample.");
         }
+
+        outlook.Add(
+            $"A client that bind()s to port 0 before connect() (without IP_BIND_ADDRESS_NO_PORT) needs a port that no socket holds at all, toward any destination: for it the budget is host-wide — {Say.N(range.InUseHostWide)} of the {Say.N(range.Total)} ports of the range are in use now — " +
+            "and it fails in bind() with EADDRINUSE (\"Address already in use\"), not in connect(); each port it takes is then lost to every destination.");
 
         var evidence = new List<Figure>
         {
@@ -265,6 +287,13 @@ internal sealed class EphemeralPortExhaustionDetector : IDetector
             evidence.Add(Figure.Of("portsBoundByListeners", range.BoundByListeners));
         }
 
+        if (range.BoundOnly > 0)
+        {
+            evidence.Add(Figure.Of("portsBoundOnly", range.BoundOnly));
+        }
+
+        evidence.Add(Figure.Of("portsInUseHostWide", range.InUseHostWide));
+
         evidence.Add(Figure.Of("closesLast60s", ages.Count));
         evidence.Add(Figure.Of("closesLast10s", recentCloses));
         evidence.Add(Figure.Of("closeRatePerSecond", closeRate));
@@ -283,6 +312,17 @@ internal sealed class EphemeralPortExhaustionDetector : IDetector
         if (twReuse is { } tr)
         {
             evidence.Add(Figure.Of("tcpTwReuse", tr));
+        }
+
+        if (context.Sysctls.TcpTimestamps is { } ts)
+        {
+            evidence.Add(Figure.Of("tcpTimestamps", ts));
+        }
+
+        evidence.Add(Figure.Of("peerTimestamps", peerTimestamps.ToString().ToLowerInvariant()));
+        if (context.Sysctls.TcpTwReuseDelayMs is { } rd)
+        {
+            evidence.Add(Figure.Of("tcpTwReuseDelayMs", rd));
         }
 
         if (reuse)
@@ -306,7 +346,7 @@ internal sealed class EphemeralPortExhaustionDetector : IDetector
             Summary = summary,
             Outlook = string.Join(' ', outlook),
             Evidence = evidence,
-            Remedies = Remedies(owners.Describe("the client"), dest, range, twReuse, reuse),
+            Remedies = Remedies(owners.Describe("the client"), dest, range, twReuse, reuse, context.Sysctls.TcpTimestamps, peerTimestamps),
             Confirm =
                 $"Run `tcpdoctor diagnose --sample 5s` again: ports used toward {dest} should stay well under {Say.N((long)(usable * t.PortsWarning))} and the close rate should fall. " +
                 $"`ss -tan state time-wait dst {Say.Addr(key.RemoteAddress)} dport = :{key.RemotePort} | wc -l` counts the TIME_WAIT part; EADDRNOTAVAIL errors in the client's log stop.",
@@ -317,7 +357,7 @@ internal sealed class EphemeralPortExhaustionDetector : IDetector
         };
     }
 
-    private static List<string> Remedies(string who, string dest, PortRange range, int? twReuse, bool reuse)
+    private static List<string> Remedies(string who, string dest, PortRange range, int? twReuse, bool reuse, int? tcpTimestamps, Timestamps peer)
     {
         var remedies = new List<string>
         {
@@ -325,10 +365,16 @@ internal sealed class EphemeralPortExhaustionDetector : IDetector
             "Spread the load over more 4-tuples: each extra destination port or address, or extra source address, gets its own budget of ports. " +
             "When binding a source address, set IP_BIND_ADDRESS_NO_PORT first: a bind() before connect() takes its port exclusively, away from every destination, while connect() alone shares ports across destinations. Trade-off: more addresses to manage.",
         };
-        if (!reuse)
+        if (!reuse && (tcpTimestamps == 0 || peer is Timestamps.No or Timestamps.Mixed))
         {
             remedies.Add(
-                $"Set net.ipv4.tcp_tw_reuse=1 (now {(twReuse is { } v ? v + (v == 2 ? ", loopback only" : "") : "unknown")}): connect() may then reuse a TIME_WAIT port toward any destination once it is 1 s old, if TCP timestamps are on (net.ipv4.tcp_timestamps=1, the default). " +
+                $"tcp_tw_reuse cannot help without TCP timestamps on the old connection: {(tcpTimestamps == 0 ? "turn net.ipv4.tcp_timestamps back on (now 0; 1 is the default)" : "the peer does not send them (a Windows server, a middlebox that strips TCP options); enable them there")}. " +
+                "Until then only the other remedies free ports. Trade-off: none worth mentioning; timestamps cost 12 bytes per segment.");
+        }
+        else if (!reuse)
+        {
+            remedies.Add(
+                $"Set net.ipv4.tcp_tw_reuse=1 (now {(twReuse is { } v ? v + (v == 2 ? ", loopback only" : "") : "unknown")}): connect() may then reuse a TIME_WAIT port toward any destination once it is tcp_tw_reuse_delay old (1 s by default), if the old connection carried TCP timestamps (net.ipv4.tcp_timestamps=1, the default, and a peer that answers with them). " +
                 "It helps only the side that connects — this host here. Trade-off: relies on timestamps to tell old segments from new; safe in practice for outgoing connections.");
         }
 
@@ -345,15 +391,75 @@ internal sealed class EphemeralPortExhaustionDetector : IDetector
         _ => false,
     };
 
+    private enum Timestamps
+    {
+        /// <summary>No open connection toward the peer shows its options; assumed on (most stacks send them).</summary>
+        Unknown,
+        Yes,
+        No,
+        Mixed,
+    }
+
+    /// <summary>
+    /// Whether the peer uses TCP timestamps, from tcpi_options of the open connections toward it (TIME_WAIT
+    /// keeps no tcp_info). Toward a loopback address the peer is this host.
+    /// </summary>
+    private static Timestamps PeerTimestamps(DiagnosisContext context, DestinationKey key, List<TcpSocket> sockets)
+    {
+        if (key.RemoteAddress.IsLoopback)
+        {
+            return context.Sysctls.TcpTimestamps switch { 0 => Timestamps.No, null => Timestamps.Unknown, _ => Timestamps.Yes };
+        }
+
+        int with = 0, without = 0;
+        foreach (var s in sockets)
+        {
+            if (s.Info.IsPresent && s.State == TcpState.Established)
+            {
+                if ((s.Info.Options & TimestampsOption) != 0)
+                {
+                    with++;
+                }
+                else
+                {
+                    without++;
+                }
+            }
+        }
+
+        return (with, without) switch
+        {
+            (0, 0) => Timestamps.Unknown,
+            (_, 0) => Timestamps.Yes,
+            (0, _) => Timestamps.No,
+            _ => Timestamps.Mixed,
+        };
+    }
+
+    private static string TimestampsText(DiagnosisContext context, Timestamps peer)
+    {
+        if (context.Sysctls.TcpTimestamps == 0)
+        {
+            return "net.ipv4.tcp_timestamps=0 turns them off on this host";
+        }
+
+        return peer switch
+        {
+            Timestamps.Yes => "the open connections toward it show them in tcpi_options",
+            Timestamps.No => "the open connections toward it carry none (tcpi_options): the peer does not use them",
+            Timestamps.Mixed => "only some of the open connections toward it carry them (tcpi_options)",
+            _ => "assumed: this host has net.ipv4.tcp_timestamps on and no open connection toward the peer shows whether it answers with them",
+        };
+    }
+
     /// <summary>
     /// When occupancy first reaches the range: open connections (growing at <paramref name="growth"/>/s),
     /// existing TIME_WAIT entries until they expire (or become reusable), and new ones arriving at the close
     /// rate and expiring after the window. Null when it never fills.
     /// </summary>
-    private static TimeSpan? TimeToFull(int usable, int live, List<double> ages, double closeRate, double growth, bool reuse, int timeWaitWithoutTimer)
+    private static TimeSpan? TimeToFull(int usable, int live, List<double> ages, double closeRate, double growth, double window, int timeWaitWithoutTimer)
     {
-        var window = reuse ? ReuseDelaySeconds : TimeWaitSeconds;
-        var now = live + timeWaitWithoutTimer + (reuse ? CountBelow(ages, ReuseDelaySeconds) : ages.Count);
+        var now = live + timeWaitWithoutTimer + CountBelow(ages, window);
         if (now >= usable)
         {
             return TimeSpan.Zero;
@@ -431,6 +537,14 @@ internal sealed class EphemeralPortExhaustionDetector : IDetector
 
         public int BoundByListeners { get; private set; }
 
+        /// <summary>Ports of the range held by sockets bound but not connected (seen in imported tables as CLOSE/UNCONN).</summary>
+        public int BoundOnly { get; private set; }
+
+        /// <summary>Distinct ports of the range held by any socket toward any destination: the budget of bind(0).</summary>
+        public int InUseHostWide { get; private set; }
+
+        public int Total { get; private set; }
+
         public int Usable { get; private set; }
 
         public string RangeText => $"{Low}-{High}";
@@ -444,8 +558,10 @@ internal sealed class EphemeralPortExhaustionDetector : IDetector
             var usable = sys.LocalPortRange is null ? total : sys.UsableEphemeralPorts ?? total;
             range.Reserved = total - usable;
 
-            // A listener bound inside the range takes its port away from every destination.
+            // A port taken by bind() — a listener's, or a socket bound and not (yet) connected — is taken away
+            // from every destination: connect() skips ports whose bind bucket came from bind().
             var bound = new HashSet<ushort>();
+            var inUse = new HashSet<ushort>();
             foreach (var l in context.Listeners)
             {
                 if (range.IsAutomatic(l.LocalPort))
@@ -455,6 +571,28 @@ internal sealed class EphemeralPortExhaustionDetector : IDetector
             }
 
             range.BoundByListeners = bound.Count;
+            foreach (var s in context.Current.Sockets)
+            {
+                if (s.LocalPort == 0 || !range.IsAutomatic(s.LocalPort))
+                {
+                    continue;
+                }
+
+                if (s.State == TcpState.Close && s.RemotePort == 0)
+                {
+                    bound.Add(s.LocalPort);
+                }
+
+                if (s.State != TcpState.Listen)
+                {
+                    inUse.Add(s.LocalPort);
+                }
+            }
+
+            range.BoundOnly = bound.Count - range.BoundByListeners;
+            inUse.UnionWith(bound);
+            range.InUseHostWide = inUse.Count;
+            range.Total = usable;
             range.Usable = usable - bound.Count;
             return range;
         }
@@ -488,6 +626,11 @@ internal sealed class EphemeralPortExhaustionDetector : IDetector
             if (BoundByListeners > 0)
             {
                 text += $" minus {Say.N(BoundByListeners)} bound by listeners";
+            }
+
+            if (BoundOnly > 0)
+            {
+                text += $" minus {Say.N(BoundOnly)} bound by bind() without a connection";
             }
 
             return text + $" leaves {Say.N(Usable)}";
