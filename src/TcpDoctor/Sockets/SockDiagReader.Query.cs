@@ -20,14 +20,13 @@ public sealed partial class SockDiagReader
             throw new ArgumentException("Refusing to look up a socket without its sock_diag cookie: for a connection that is gone the kernel would answer with the port's listener.", nameof(socket));
         }
 
-        ObjectDisposedException.ThrowIf(_fd.IsClosed, this);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var family = socket.Family != 0 ? socket.Family : (byte)(socket.LocalAddress.IsIPv6 ? Libc.AF_INET6 : Libc.AF_INET);
         if (family is not (Libc.AF_INET or Libc.AF_INET6))
         {
             throw new ArgumentException($"Socket family {family} is not AF_INET or AF_INET6.", nameof(socket));
         }
 
-        FinishAbandonedDump();
         Span<byte> request = stackalloc byte[RequestSize];
         var ext = (byte)(inet_diag_msg.EXT_INFO | inet_diag_msg.EXT_CONG | inet_diag_msg.EXT_SKMEMINFO | inet_diag_msg.EXT_SHUTDOWN);
         var seq = WriteRequest(request, nlmsghdr.SOCK_DIAG_BY_FAMILY, nlmsghdr.NLM_F_REQUEST, family, ext, inet_diag_req_v2.AllStates);
@@ -43,7 +42,12 @@ public sealed partial class SockDiagReader
 
         while (true)
         {
-            var data = new ReadOnlySpan<byte>(_buffer, 0, Receive());
+            // One record always fits the default buffer; a datagram that did not fit lost its answer.
+            if (!ReceiveWhole(out var data))
+            {
+                throw new TcpDoctorException("a sock_diag answer to a single-socket query did not fit the receive buffer");
+            }
+
             while (NextMessage(ref data, out var message))
             {
                 if (HostOrder.ReadUInt32(message[nlmsghdr.nlmsg_seq..]) != seq)
@@ -55,10 +59,12 @@ public sealed partial class SockDiagReader
                 switch (HostOrder.ReadUInt16(message[nlmsghdr.nlmsg_type..]))
                 {
                     case nlmsghdr.SOCK_DIAG_BY_FAMILY:
+                        _unfinished = false;
                         var fresh = ParseRecord(payload, _congestion);
                         errno = fresh is null ? Errno.EINVAL : 0;
                         return fresh;
                     case nlmsghdr.NLMSG_ERROR:
+                        _unfinished = false;
                         var error = payload.Length >= 4 ? HostOrder.ReadInt32(payload) : -Errno.EINVAL;
                         errno = error == 0 ? Errno.ENOENT : -error;
                         return null;
