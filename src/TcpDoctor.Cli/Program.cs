@@ -32,6 +32,8 @@ internal static class Program
             ListCommand.Create(),
             ExplainCommand.Create(),
             ReapCommand.Create(),
+            RecordCommand.Create(),
+            HistoryCommand.Create(),
             LabCommand.Create(),
             LabWorkerCommand.Create(),
         };
