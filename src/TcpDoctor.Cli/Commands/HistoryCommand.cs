@@ -9,7 +9,7 @@ internal static class HistoryCommand
     private const string Method =
         "When did it start: the baseline is the median and the MAD (median absolute deviation) of the first quarter of the " +
         "window; the threshold is that median + max(5 × 1.4826 × MAD, 10% of the median, 1); the start is the first sample " +
-        "of the unbroken run above the threshold that holds the peak. An earlier blip that fell back is not the start. " +
+        "of the unbroken run above the threshold that holds the peak (it may begin inside the first quarter). An earlier blip that fell back is not the start. " +
         "Nothing is found when the series never clears the threshold, or already starts above it (widen --since).";
 
     public static Command Create()

@@ -9,7 +9,8 @@ internal static class HistoryRenderers
 {
     public static void Text(TextWriter w, string what, DateTimeOffset from, DateTimeOffset until, IReadOnlyList<SeriesPoint> points, ChangePointResult? start)
     {
-        w.WriteLine($"{what}, {Local(from)} to {Local(until)}");
+        // Sentences wrap at 80 columns like the chart, so the whole output fits a terminal over ssh.
+        Say(w, $"{what}, {Local(from)} to {Local(until)}");
         if (points.Count == 0)
         {
             w.WriteLine("no samples in this window.");
@@ -17,10 +18,18 @@ internal static class HistoryRenderers
         }
 
         var peak = points.MaxBy(p => p.Value);
-        w.WriteLine($"{points.Count} samples; peak {Num(peak.Value)} at {Local(peak.Time)}; first {Num(points[0].Value)}, last {Num(points[^1].Value)}.");
-        w.WriteLine(StartSentence(start));
+        Say(w, $"{points.Count} samples; peak {Num(peak.Value)} at {Local(peak.Time)}; first {Num(points[0].Value)}, last {Num(points[^1].Value)}.");
+        Say(w, StartSentence(start));
         w.WriteLine();
         foreach (var line in HistoryChart.Draw(points))
+        {
+            w.WriteLine(line);
+        }
+    }
+
+    private static void Say(TextWriter w, string sentence)
+    {
+        foreach (var line in Wrap.Lines(sentence, 80, ""))
         {
             w.WriteLine(line);
         }

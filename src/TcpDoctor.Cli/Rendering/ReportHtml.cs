@@ -32,7 +32,10 @@ internal static class ReportHtml
 
         w.WriteLine("<h2>Sockets by state</h2>");
         var states = r.States.Take(Palette.Length).ToList();
-        Chart(w, "sockets-by-state", states.Select(s => (s.State.ToNetstatName(), s.Points)).ToList(), r.From, r.Until, null);
+        // Drawn over the samples the window holds, so a recording that began late does not sit in a corner.
+        var first = states.Count > 0 ? states[0].Points[0].Time : r.From;
+        var last = states.Count > 0 ? states[0].Points[^1].Time : r.Until;
+        Chart(w, "sockets-by-state", states.Select(s => (s.State.ToNetstatName(), s.Points)).ToList(), first, last, null);
 
         w.WriteLine("<h2>Findings</h2>");
         if (r.Findings.Count == 0)

@@ -10,11 +10,12 @@ namespace TcpDoctor.Watching.History;
 /// estimates the standard deviation of normal noise; the floors keep a perfectly flat baseline (MAD 0,
 /// common for counts) from calling a change of one socket a pile-up.</item>
 /// <item>Start: take the highest point above the threshold; the pile-up started at the first point of
-/// the unbroken run above the threshold that holds it. So an earlier blip that fell back is not
-/// mistaken for the start, and neither is a dip of the pile-up itself after it began.</item>
+/// the unbroken run above the threshold that holds it (the run may reach back into the leading window).
+/// So an earlier blip that fell back is not mistaken for the start.</item>
 /// </list>
-/// Nothing is found when no point rises above the threshold, or when the series already starts above
-/// it (the baseline then is the pile-up: widen the window to the past).
+/// Nothing is found when no point rises above the threshold, or when the run reaches back to the first
+/// sample (the window begins inside the pile-up: widen it to the past). A dip below the threshold inside
+/// a pile-up splits it: the start is then that of the part holding the peak.
 /// </summary>
 public static class ChangePoint
 {
@@ -48,7 +49,7 @@ public static class ChangePoint
         var threshold = median + Math.Max(K * 1.4826 * mad, Math.Max(0.1 * Math.Abs(median), 1));
 
         var peak = -1;
-        for (var i = n; i < series.Count; i++)
+        for (var i = 0; i < series.Count; i++)
         {
             if (series[i].Value > threshold && (peak < 0 || series[i].Value > series[peak].Value))
             {
@@ -61,15 +62,17 @@ public static class ChangePoint
             return null;
         }
 
+        // The run may reach back into the leading window: a rise that began late in it still has a
+        // start there, as long as the median of the window is below it.
         var start = peak;
-        while (start > n && series[start - 1].Value > threshold)
+        while (start > 0 && series[start - 1].Value > threshold)
         {
             start--;
         }
 
-        if (start == n && series[n - 1].Value > threshold)
+        if (start == 0)
         {
-            return null; // the run reaches back into the baseline: no clean start in this window
+            return null; // above the threshold from the first sample: no clean start in this window
         }
 
         return new ChangePointResult(series[start].Time, series[start].Value, median, mad, threshold, series[peak].Time, series[peak].Value);

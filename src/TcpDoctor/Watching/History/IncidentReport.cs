@@ -78,23 +78,25 @@ public sealed class IncidentReport
     }
 
     /// <summary>
-    /// The stored series that tells a finding's story: its state toward its peer, else on its service
-    /// port, else of its process, else host-wide.
+    /// The stored series that tells a finding's story: its state on its service port, else toward its
+    /// destination, else of its process, else host-wide.
     /// </summary>
     public static SeriesFilter FilterFor(StoredFinding finding)
     {
         ArgumentNullException.ThrowIfNull(finding);
         var s = finding.Subject;
         TcpState? state = s.State is { } name && TcpStates.TryParse(name, out var st) ? st : null;
+        // A local port in a subject is a service port (the peers are its clients, not destinations);
+        // without one, a remote endpoint is a destination this host connects to.
+        if (s.LocalPort is { } port)
+        {
+            return new SeriesFilter { State = state, Port = port };
+        }
+
         if (s.RemoteAddress is { } remote)
         {
             var addr = remote.Contains(':', StringComparison.Ordinal) ? "[" + remote + "]" : remote;
             return new SeriesFilter { State = state, Remote = s.RemotePort is { } p ? $"{addr}:{p}" : remote };
-        }
-
-        if (s.LocalPort is { } port)
-        {
-            return new SeriesFilter { State = state, Port = port };
         }
 
         if (s.Process is { } process)

@@ -63,6 +63,14 @@ public sealed class ChangePointTests
     }
 
     [Fact]
+    public void A_rise_that_began_late_in_the_leading_window_starts_there()
+    {
+        // 40 points: the first quarter (10) is the baseline, and the rise begins at its 9th point.
+        var values = Enumerable.Range(0, 40).Select(i => i < 8 ? 0.0 : 3 + i).ToArray();
+        Assert.Equal(T0.AddSeconds(80), ChangePoint.Find(Series(values))!.Start);
+    }
+
+    [Fact]
     public void Too_few_points_have_no_start()
     {
         Assert.Null(ChangePoint.Find(Series([1, 1, 1])));
