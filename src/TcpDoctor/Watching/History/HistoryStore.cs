@@ -73,7 +73,7 @@ public sealed partial class HistoryStore : IDisposable
             CheckReadable(full, writable);
         }
 
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        var connection = Connect(new SqliteConnectionStringBuilder
         {
             DataSource = full,
             Mode = writable ? SqliteOpenMode.ReadWriteCreate : SqliteOpenMode.ReadOnly,
@@ -98,6 +98,23 @@ public sealed partial class HistoryStore : IDisposable
         {
             connection.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>A connection, or one clear line when SQLite's native library cannot be loaded.</summary>
+    private static SqliteConnection Connect(string connectionString)
+    {
+        try
+        {
+            return new SqliteConnection(connectionString);
+        }
+        catch (Exception e) when (e is TypeInitializationException or DllNotFoundException or EntryPointNotFoundException)
+        {
+            throw new TcpDoctorException(
+                "record and history need SQLite's native library libe_sqlite3.so in the same directory as tcpdoctor " +
+                "(dotnet publish puts it there; install both).",
+                ExitCode.Failure,
+                e);
         }
     }
 
