@@ -15,13 +15,13 @@ internal static partial class HistoryOptions
 
     public static Option<string> Since(string defaultValue) => new("--since")
     {
-        Description = $"Start of the window: 2h (ago), '2026-12-03 14:00' (local), 14:00 (today) or ISO 8601 [default: {defaultValue}].",
+        Description = $"Start of the window: 2h (ago), '2026-12-03 14:00' (local), 14:00 (today) or ISO 8601.",
         DefaultValueFactory = _ => defaultValue,
     };
 
     public static Option<string> Until() => new("--until")
     {
-        Description = "End of the window, written like --since [default: now].",
+        Description = "End of the window, written like --since.",
         DefaultValueFactory = _ => "now",
     };
 

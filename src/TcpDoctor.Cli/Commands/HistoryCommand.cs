@@ -10,7 +10,7 @@ internal static class HistoryCommand
         "When did it start: the baseline is the median and the MAD (median absolute deviation) of the first quarter of the " +
         "window; the threshold is that median + max(5 × 1.4826 × MAD, 10% of the median, 1); the start is the first sample " +
         "of the unbroken run above the threshold that holds the peak (it may begin inside the first quarter). An earlier blip that fell back is not the start. " +
-        "Nothing is found when the series never clears the threshold, or already starts above it (widen --since).";
+        "Nothing is found when the series never clears the threshold, or is above it from the window's first sample (widen --since).";
 
     public static Command Create()
     {
@@ -109,7 +109,7 @@ internal static class HistoryCommand
             Required = true,
         };
         var until = HistoryOptions.Until();
-        var top = new Option<int>("--top") { Description = "Ports, destinations and processes listed [default: 5].", DefaultValueFactory = _ => 5 };
+        var top = new Option<int>("--top") { Description = "Ports, destinations and processes listed.", DefaultValueFactory = _ => 5 };
         var format = EnumOption.Create("--format", ["-o"], "Output format: text, markdown (for a ticket), html (one self-contained page with charts).", ReportFormat.Text);
         var command = new Command(
             "report",

@@ -15,17 +15,17 @@ internal static class RecordCommand
         var db = HistoryOptions.Db();
         var interval = new Option<string>("--interval", "-i")
         {
-            Description = "Time between samples (at least 100ms) [default: 10s].",
+            Description = "Time between samples (at least 100ms).",
             DefaultValueFactory = _ => "10s",
         };
         var keep = new Option<string>("--keep")
         {
-            Description = "Delete samples and ended findings older than this (checked every 10 minutes) [default: 7d].",
+            Description = "Delete samples and ended findings older than this (checked every 10 minutes).",
             DefaultValueFactory = _ => "7d",
         };
         var top = new Option<int>("--top")
         {
-            Description = "Groups kept per sample for service ports, destinations and processes; the rest is summed [default: 10].",
+            Description = "Groups kept per sample for service ports, destinations and processes; the rest is summed.",
             DefaultValueFactory = _ => 10,
         };
         var count = new Option<int?>("--count", "-n")

@@ -37,7 +37,7 @@ internal static class HistoryRenderers
 
     public static string StartSentence(ChangePointResult? start) => start is { } s
         ? $"started at {Local(s.Start)}: left its baseline of {Num(s.Baseline)} (MAD {Num(s.Mad)}) and stayed above {Num(s.Threshold)} up to the peak of {Num(s.Peak)} at {Local(s.PeakAt)}."
-        : "no start found: the series never rose clearly above the baseline of its first quarter (or began above it; widen --since).";
+        : "no start found: the series never rose clearly above the baseline of its first quarter (or was above it from the first sample; widen --since).";
 
     public static void Json(Stream stream, string what, SeriesFilter filter, DateTimeOffset from, DateTimeOffset until, IReadOnlyList<SeriesPoint> points, ChangePointResult? start)
     {
