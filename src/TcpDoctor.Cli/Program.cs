@@ -34,6 +34,8 @@ internal static class Program
             WatchCommand.Create(),
             ExplainCommand.Create(),
             ReapCommand.Create(),
+            RecordCommand.Create(),
+            HistoryCommand.Create(),
             LabCommand.Create(),
             LabWorkerCommand.Create(),
         };
