@@ -85,7 +85,7 @@ internal static class ReapCommand
             {
                 using var o = Output.ForStdout(parse.GetValue(GlobalOptions.NoColor));
                 ThresholdArgs.WriteList(o.Writer, thresholds.ToThresholds(parse));
-                return ExitCodes.Ok;
+                return (int)ExitCode.Ok;
             }
 
             var dryRun = !parse.GetValue(yes);
@@ -158,14 +158,14 @@ internal static class ReapCommand
                 options);
 
             var effectiveLimit = limitOverride ?? activePolicy.MaxPerMinute;
-            return interval is null
+            return (int)(interval is null
                 ? RunOnce(enforcer, parse, json, effectiveLimit)
-                : RunContinuously(enforcer, json, interval.Value, dryRun, effectiveLimit);
+                : RunContinuously(enforcer, json, interval.Value, dryRun, effectiveLimit));
         });
         return command;
     }
 
-    private static int RunOnce(ReapEnforcer enforcer, ParseResult parse, bool json, int maxPerMinute)
+    private static ExitCode RunOnce(ReapEnforcer enforcer, ParseResult parse, bool json, int maxPerMinute)
     {
         var round = enforcer.RunOnce();
         if (round.Error is { } error)
@@ -198,13 +198,13 @@ internal static class ReapCommand
                 Console.Error.WriteLine($"tcpdoctor: {ReapAdvice.PermissionDenied}");
             }
 
-            return ExitCodes.Failure;
+            return ExitCode.Failure;
         }
 
-        return round.Execution!.HasFailures ? ExitCodes.Failure : ExitCodes.Ok;
+        return round.Execution!.HasFailures ? ExitCode.Failure : ExitCode.Ok;
     }
 
-    private static int RunContinuously(ReapEnforcer enforcer, bool json, TimeSpan interval, bool dryRun, int maxPerMinute)
+    private static ExitCode RunContinuously(ReapEnforcer enforcer, bool json, TimeSpan interval, bool dryRun, int maxPerMinute)
     {
         using var stop = new CancellationTokenSource();
         void Stop(PosixSignalContext context)
@@ -230,7 +230,7 @@ internal static class ReapCommand
         }
 
         var last = (IReadOnlyDictionary<string, ReapCounts>)new Dictionary<string, ReapCounts>();
-        var exit = ExitCodes.Ok;
+        var exit = ExitCode.Ok;
         var rounds = enforcer.RunAsync(stop.Token).GetAsyncEnumerator(stop.Token);
         try
         {
@@ -250,7 +250,7 @@ internal static class ReapCommand
                 if (round.PermissionDenied)
                 {
                     Console.Error.WriteLine($"tcpdoctor: {ReapAdvice.PermissionDenied}");
-                    exit = ExitCodes.Failure;
+                    exit = ExitCode.Failure;
                     break;
                 }
             }

@@ -48,7 +48,7 @@ public static class ThresholdsLoader
             }
             catch (TcpDoctorException e)
             {
-                throw new TcpDoctorException($"{source}:{line}: {e.Message}", ExitCodes.Failure, e);
+                throw new TcpDoctorException($"{source}:{line}: {e.Message}", ExitCode.Failure, e);
             }
         }
 
@@ -121,7 +121,7 @@ public static class ThresholdsLoader
         }
         catch (YamlException e)
         {
-            throw new TcpDoctorException($"{source}:{e.Start.Line}: not valid YAML: {FirstLine(e.Message)}", ExitCodes.Failure, e);
+            throw new TcpDoctorException($"{source}:{e.Start.Line}: not valid YAML: {FirstLine(e.Message)}", ExitCode.Failure, e);
         }
 
         return entries;
@@ -161,7 +161,7 @@ public static class ThresholdsLoader
         }
         catch (JsonException e)
         {
-            throw new TcpDoctorException($"{source}:{(e.LineNumber ?? 0) + 1}: not valid JSON: {FirstLine(e.Message)}", ExitCodes.Failure, e);
+            throw new TcpDoctorException($"{source}:{(e.LineNumber ?? 0) + 1}: not valid JSON: {FirstLine(e.Message)}", ExitCode.Failure, e);
         }
 
         return entries;

@@ -38,7 +38,7 @@ internal static class PolicyDocumentReader
         }
         catch (YamlException e)
         {
-            throw new TcpDoctorException($"{source}:{e.Start.Line}: not valid YAML: {FirstLine(e.Message)}", ExitCodes.Failure, e);
+            throw new TcpDoctorException($"{source}:{e.Start.Line}: not valid YAML: {FirstLine(e.Message)}", ExitCode.Failure, e);
         }
     }
 
@@ -103,7 +103,7 @@ internal static class PolicyDocumentReader
         }
         catch (JsonException e)
         {
-            throw new TcpDoctorException($"{source}:{(e.LineNumber ?? 0) + 1}: not valid JSON: {FirstLine(e.Message)}", ExitCodes.Failure, e);
+            throw new TcpDoctorException($"{source}:{(e.LineNumber ?? 0) + 1}: not valid JSON: {FirstLine(e.Message)}", ExitCode.Failure, e);
         }
     }
 

@@ -164,7 +164,7 @@ public static class ReapPolicyLoader
             }
             catch (TcpDoctorException e) when (!e.Message.StartsWith(source + ":", StringComparison.Ordinal))
             {
-                throw new TcpDoctorException($"{source}:{value.Line}: {context}: {e.Message}", ExitCodes.Failure, e);
+                throw new TcpDoctorException($"{source}:{value.Line}: {context}: {e.Message}", ExitCode.Failure, e);
             }
         }
 
@@ -175,7 +175,7 @@ public static class ReapPolicyLoader
         }
         catch (TcpDoctorException e)
         {
-            throw new TcpDoctorException($"{source}:{node.Line}: {context}: {e.Message}", ExitCodes.Failure, e);
+            throw new TcpDoctorException($"{source}:{node.Line}: {context}: {e.Message}", ExitCode.Failure, e);
         }
 
         return rule;
@@ -211,7 +211,7 @@ public static class ReapPolicyLoader
             }
             catch (TcpDoctorException e)
             {
-                throw new TcpDoctorException($"{source}:{valueNode.Line}: {e.Message}", ExitCodes.Failure, e);
+                throw new TcpDoctorException($"{source}:{valueNode.Line}: {e.Message}", ExitCode.Failure, e);
             }
 
             settings.Add(new(key.Name, valueNode.Value));
