@@ -86,14 +86,13 @@ internal static class WatchCommand
                 new SamplerOptions { Interval = every });
             var json = parse.GetValue(format) == OutputFormat.Json;
 
-            using var termination = new TerminationScope(cancellationToken);
             if (!json && IsTerminal())
             {
-                await RunLiveAsync(sampler, every, stopAfter, new WatchTitle(Environment.MachineName, options.NetworkNamespace), noColor, termination.Token);
+                await RunLiveAsync(sampler, every, stopAfter, new WatchTitle(Environment.MachineName, options.NetworkNamespace), noColor, cancellationToken);
                 return (int)ExitCode.Ok;
             }
 
-            await RunLinesAsync(sampler, json, stopAfter, options.NetworkNamespace, termination.Token);
+            await RunLinesAsync(sampler, json, stopAfter, options.NetworkNamespace, cancellationToken);
             return (int)ExitCode.Ok;
         });
         return command;
