@@ -5,15 +5,19 @@ using YamlDotNet.Core.Events;
 
 namespace TcpDoctor.Configuration;
 
-/// <summary>Reads a YAML or JSON configuration file into <see cref="ConfigNode"/>s; syntax errors name the file and line.</summary>
+/// <summary>
+/// Reads a YAML or JSON configuration file (a reap policy, thresholds) into <see cref="ConfigNode"/>s, so each
+/// loader interprets one tree for both syntaxes; syntax errors name the file and line.
+/// </summary>
 internal static class ConfigDocumentReader
 {
-    /// <summary>JSON when the text starts with '{' or the name ends in .json; YAML otherwise. Null for an empty document.</summary>
-    public static ConfigNode? Read(string text, string source)
-    {
-        var isJson = text.AsSpan().TrimStart().StartsWith("{") || source.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
-        return isJson ? ReadJson(text, source) : ReadYaml(text, source);
-    }
+    /// <summary>JSON when the text starts with '{' or the name ends in .json; YAML otherwise.</summary>
+    public static bool IsJson(string text, string source) =>
+        text.AsSpan().TrimStart().StartsWith("{") || source.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The document as <see cref="IsJson"/> tells its syntax. Null for an empty YAML document.</summary>
+    public static ConfigNode? Read(string text, string source) =>
+        IsJson(text, source) ? ReadJson(text, source) : ReadYaml(text, source);
 
     private static ConfigNode? ReadYaml(string text, string source)
     {
@@ -141,9 +145,9 @@ internal static class ConfigDocumentReader
             case JsonTokenType.Number:
                 return new ConfigNode { Kind = ConfigNodeKind.Scalar, Line = line, Value = Encoding.UTF8.GetString(reader.ValueSpan) };
             case JsonTokenType.True:
-                return new ConfigNode { Kind = ConfigNodeKind.Scalar, Line = line, Value = "true" };
+                return new ConfigNode { Kind = ConfigNodeKind.Scalar, Line = line, Value = "true", IsBoolean = true };
             case JsonTokenType.False:
-                return new ConfigNode { Kind = ConfigNodeKind.Scalar, Line = line, Value = "false" };
+                return new ConfigNode { Kind = ConfigNodeKind.Scalar, Line = line, Value = "false", IsBoolean = true };
             case JsonTokenType.Null:
                 return new ConfigNode { Kind = ConfigNodeKind.Scalar, Line = line };
             default:

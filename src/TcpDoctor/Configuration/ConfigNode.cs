@@ -20,6 +20,9 @@ internal sealed class ConfigNode
     /// <summary>A scalar's text (numbers and booleans as written); null for a YAML or JSON null.</summary>
     public string? Value { get; init; }
 
+    /// <summary>A JSON true or false (its <see cref="Value"/> is "true" or "false"); YAML scalars are all text.</summary>
+    public bool IsBoolean { get; init; }
+
     public List<KeyValuePair<ConfigNode, ConfigNode>> Entries { get; } = [];
 
     public List<ConfigNode> Items { get; } = [];
