@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 
 namespace TcpDoctor.Cli;
 
@@ -8,7 +9,7 @@ namespace TcpDoctor.Cli;
 /// </summary>
 internal static class CommandRunner
 {
-    public static int Invoke(ParseResult parse)
+    public static async Task<int> InvokeAsync(ParseResult parse)
     {
         if (parse.Errors.Count > 0)
         {
@@ -21,9 +22,14 @@ internal static class CommandRunner
             return (int)ExitCode.Usage;
         }
 
+        // One termination scope for every asynchronous verb, its token the action's. The parser's own
+        // handler is off: it would return 130 two seconds after Ctrl+C although a lab is still removing
+        // its namespaces. Synchronous verbs cannot observe a token, so Ctrl+C ends them the default way.
+        using var termination = parse.Action is AsynchronousCommandLineAction ? new TerminationScope() : null;
         try
         {
-            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            var configuration = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
+            return await parse.InvokeAsync(configuration, termination?.Token ?? CancellationToken.None);
         }
         catch (TcpDoctorException e)
         {

@@ -5,7 +5,7 @@ namespace TcpDoctor.Cli;
 
 internal static class Program
 {
-    private static int Main(string[] args)
+    private static async Task<int> Main(string[] args)
     {
         var root = new RootCommand(
             "tcpdoctor finds out why TCP connections pile up on this host, names the pathology, shows the evidence, " +
@@ -47,6 +47,6 @@ internal static class Program
         DefaultVerb.Attach(root, verbs);
 
         var parse = root.Parse(args);
-        return CommandRunner.Invoke(parse);
+        return await CommandRunner.InvokeAsync(parse);
     }
 }

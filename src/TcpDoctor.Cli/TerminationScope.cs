@@ -7,6 +7,8 @@ namespace TcpDoctor.Cli;
 /// dotnet-counters' <c>ProcessTerminationHandler</c> does: the verb's loop ends, its <c>finally</c>
 /// blocks run (a live view restores the terminal, a writer flushes) and the process exits on its own
 /// instead of being torn down by the runtime's default handler. Disposing stops listening.
+/// <see cref="CommandRunner"/> opens one around every asynchronous verb and hands its token to the action,
+/// so no verb registers SIGINT or SIGTERM itself; SIGHUP stays the verb's own (<see cref="HangupSignal"/>).
 /// </summary>
 internal sealed class TerminationScope : IDisposable
 {

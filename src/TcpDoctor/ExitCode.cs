@@ -30,27 +30,3 @@ public enum ExitCode
     /// <summary>Stopped by Ctrl+C (128 + SIGINT) before it finished.</summary>
     Interrupted = 130,
 }
-
-/// <summary>
-/// The <see cref="ExitCode"/> values as ints, for command actions (which return int) and for code written
-/// against the earlier constants. Every value comes from the enum.
-/// </summary>
-public static class ExitCodes
-{
-    public const int Ok = (int)ExitCode.Ok;
-    public const int Warning = (int)ExitCode.Warning;
-    public const int Critical = (int)ExitCode.Critical;
-
-    /// <summary>diagnose could not diagnose (Nagios UNKNOWN); the same value as <see cref="Failure"/>.</summary>
-    public const int Unknown = (int)ExitCode.Failure;
-
-    /// <summary>An expected failure: bad file, missing permission, missing kernel feature.</summary>
-    public const int Failure = (int)ExitCode.Failure;
-
-    /// <summary>The command line is wrong.</summary>
-    public const int Usage = (int)ExitCode.Usage;
-
-    public const int Internal = (int)ExitCode.Internal;
-
-    public const int Interrupted = (int)ExitCode.Interrupted;
-}

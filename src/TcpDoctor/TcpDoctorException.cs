@@ -9,11 +9,6 @@ public sealed class TcpDoctorException : Exception
     public TcpDoctorException(string message, ExitCode exitCode, Exception? inner = null)
         : base(message, inner) => ExitCode = exitCode;
 
-    public TcpDoctorException(string message, int exitCode, Exception? inner = null)
-        : this(message, (ExitCode)exitCode, inner)
-    {
-    }
-
     public TcpDoctorException()
     {
     }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using TcpDoctor.Lab;
 
 namespace TcpDoctor.Cli.Commands;
@@ -35,11 +34,11 @@ internal static class LabCommand
             hold,
             name,
         };
-        command.SetAction(parse => Run(parse.GetValue(scenario), parse.GetValue(hold), parse.GetValue(name)));
+        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(scenario), parse.GetValue(hold), parse.GetValue(name), cancellationToken));
         return command;
     }
 
-    private static int Run(string? scenarioName, string? holdText, string? name)
+    private static async Task<int> RunAsync(string? scenarioName, string? holdText, string? name, CancellationToken cancellationToken)
     {
         var w = Console.Out;
         if (scenarioName is null)
@@ -64,17 +63,9 @@ internal static class LabCommand
         LabSession.RequireRoot();
         var options = new LabOptions { Name = name ?? "tdlab-" + scenario.Name, Launcher = CurrentLauncher() };
 
-        using var stop = new CancellationTokenSource();
-        void OnSignal(PosixSignalContext context)
-        {
-            // Keep the process alive: cleanup runs on the main path.
-            context.Cancel = true;
-            stop.Cancel();
-        }
-
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
+        // SIGINT and SIGTERM cancel the token (TerminationScope); a closed terminal (SIGHUP) must not leave the lab behind either.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var hangup = new HangupSignal(stop.Cancel);
 
         var say = new LineProgress(w, "");
         var progress = new LineProgress(w, "  ");
@@ -82,7 +73,7 @@ internal static class LabCommand
         LabSession session;
         try
         {
-            session = LabSession.StartAsync(scenario, options, progress, stop.Token).GetAwaiter().GetResult();
+            session = await LabSession.StartAsync(scenario, options, progress, stop.Token);
         }
         catch (OperationCanceledException)
         {
@@ -105,7 +96,7 @@ internal static class LabCommand
             say.Report("ready");
             try
             {
-                Task.Delay(hold ?? Timeout.InfiniteTimeSpan, stop.Token).GetAwaiter().GetResult();
+                await Task.Delay(hold ?? Timeout.InfiniteTimeSpan, stop.Token);
             }
             catch (OperationCanceledException)
             {
@@ -114,7 +105,7 @@ internal static class LabCommand
         finally
         {
             say.Report("Removing the lab:");
-            session.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            await session.DisposeAsync();
         }
 
         return (int)ExitCode.Ok;

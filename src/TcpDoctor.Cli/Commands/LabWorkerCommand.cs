@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using TcpDoctor.Lab.Behaviours;
 
 namespace TcpDoctor.Cli.Commands;
@@ -22,18 +21,14 @@ internal static class LabWorkerCommand
             arguments,
         };
         command.Hidden = true;
-        command.SetAction(parse => Run(parse.GetValue(behaviour)!, parse.GetValue(arguments) ?? []));
+        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(behaviour)!, parse.GetValue(arguments) ?? [], cancellationToken));
         return command;
     }
 
-    private static int Run(string behaviour, string[] arguments)
+    private static async Task<int> RunAsync(string behaviour, string[] arguments, CancellationToken cancellationToken)
     {
-        using var stop = new CancellationTokenSource();
-        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-        {
-            context.Cancel = true;
-            stop.Cancel();
-        });
+        // SIGTERM (and SIGINT) cancel the token (TerminationScope); stop also ends the behaviour once we leave.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
         // The lab keeps our stdin open; end of file means it wants us gone, or is gone itself.
         var stdinClosed = Task.Factory.StartNew(
@@ -47,15 +42,15 @@ internal static class LabWorkerCommand
             },
             TaskCreationOptions.LongRunning);
         var run = LabBehaviours.RunAsync(behaviour, arguments, () => Console.Out.WriteLine("ready"), stop.Token);
-        var first = Task.WhenAny(run, stdinClosed, Task.Delay(Timeout.Infinite, stop.Token)).GetAwaiter().GetResult();
+        var first = await Task.WhenAny(run, stdinClosed, Task.Delay(Timeout.Infinite, stop.Token));
         if (first == run)
         {
             // Surfaces a failure; a behaviour that ends early still holds its sockets until told to stop.
-            run.GetAwaiter().GetResult();
-            Task.WhenAny(stdinClosed, Task.Delay(Timeout.Infinite, stop.Token)).GetAwaiter().GetResult();
+            await run;
+            await Task.WhenAny(stdinClosed, Task.Delay(Timeout.Infinite, stop.Token));
         }
 
-        stop.Cancel();
+        await stop.CancelAsync();
         return (int)ExitCode.Ok;
     }
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using TcpDoctor.Cli.Rendering;
 using TcpDoctor.Remedies;
 using TcpDoctor.Sockets;
@@ -79,13 +78,13 @@ internal static class ReapCommand
         };
         filters.AddTo(command);
         thresholds.AddTo(command);
-        command.SetAction(parse =>
+        command.SetAction(async (parse, cancellationToken) =>
         {
             if (thresholds.ListRequested(parse))
             {
                 using var o = Output.ForStdout(parse.GetValue(GlobalOptions.NoColor));
                 ThresholdArgs.WriteList(o.Writer, thresholds.ToThresholds(parse));
-                return ExitCodes.Ok;
+                return (int)ExitCode.Ok;
             }
 
             var dryRun = !parse.GetValue(yes);
@@ -158,16 +157,19 @@ internal static class ReapCommand
                 options);
 
             var effectiveLimit = limitOverride ?? activePolicy.MaxPerMinute;
-            return interval is null
-                ? RunOnce(enforcer, parse, json, effectiveLimit)
-                : RunContinuously(enforcer, json, interval.Value, dryRun, effectiveLimit);
+            return (int)(interval is null
+                ? RunOnce(enforcer, parse, json, effectiveLimit, cancellationToken)
+                : await RunContinuouslyAsync(enforcer, json, interval.Value, dryRun, effectiveLimit, cancellationToken));
         });
         return command;
     }
 
-    private static int RunOnce(ReapEnforcer enforcer, ParseResult parse, bool json, int maxPerMinute)
+    private static ExitCode RunOnce(ReapEnforcer enforcer, ParseResult parse, bool json, int maxPerMinute, CancellationToken cancellationToken)
     {
         var round = enforcer.RunOnce();
+
+        // Ctrl+C during the round: it ends as an interrupted run, as it did when the signal killed it (the audit log has what was destroyed).
+        cancellationToken.ThrowIfCancellationRequested();
         if (round.Error is { } error)
         {
             throw new TcpDoctorException(error);
@@ -198,28 +200,15 @@ internal static class ReapCommand
                 Console.Error.WriteLine($"tcpdoctor: {ReapAdvice.PermissionDenied}");
             }
 
-            return ExitCodes.Failure;
+            return ExitCode.Failure;
         }
 
-        return round.Execution!.HasFailures ? ExitCodes.Failure : ExitCodes.Ok;
+        return round.Execution!.HasFailures ? ExitCode.Failure : ExitCode.Ok;
     }
 
-    private static int RunContinuously(ReapEnforcer enforcer, bool json, TimeSpan interval, bool dryRun, int maxPerMinute)
+    private static async Task<ExitCode> RunContinuouslyAsync(ReapEnforcer enforcer, bool json, TimeSpan interval, bool dryRun, int maxPerMinute, CancellationToken cancellationToken)
     {
-        using var stop = new CancellationTokenSource();
-        void Stop(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            stop.Cancel();
-        }
-
-        using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-        using var onHup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
-        {
-            context.Cancel = true;
-            enforcer.Reload();
-        });
+        using var reload = new HangupSignal(() => _ = enforcer.Reload());
 
         var stdout = Console.Out;
         using var jsonStream = json ? Console.OpenStandardOutput() : null;
@@ -230,34 +219,25 @@ internal static class ReapCommand
         }
 
         var last = (IReadOnlyDictionary<string, ReapCounts>)new Dictionary<string, ReapCounts>();
-        var exit = ExitCodes.Ok;
-        var rounds = enforcer.RunAsync(stop.Token).GetAsyncEnumerator(stop.Token);
-        try
+        var exit = ExitCode.Ok;
+        await foreach (var round in enforcer.RunAsync(cancellationToken))
         {
-            while (rounds.MoveNextAsync().AsTask().GetAwaiter().GetResult())
+            last = round.Totals;
+            if (json)
             {
-                var round = rounds.Current;
-                last = round.Totals;
-                if (json)
-                {
-                    ReapRenderers.RoundJson(jsonStream!, round);
-                }
-                else
-                {
-                    ReapRenderers.RoundText(stdout, round);
-                }
-
-                if (round.PermissionDenied)
-                {
-                    Console.Error.WriteLine($"tcpdoctor: {ReapAdvice.PermissionDenied}");
-                    exit = ExitCodes.Failure;
-                    break;
-                }
+                ReapRenderers.RoundJson(jsonStream!, round);
             }
-        }
-        finally
-        {
-            rounds.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            else
+            {
+                ReapRenderers.RoundText(stdout, round);
+            }
+
+            if (round.PermissionDenied)
+            {
+                Console.Error.WriteLine($"tcpdoctor: {ReapAdvice.PermissionDenied}");
+                exit = ExitCode.Failure;
+                break;
+            }
         }
 
         if (!json)

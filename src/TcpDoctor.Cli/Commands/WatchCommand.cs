@@ -62,20 +62,20 @@ internal static class WatchCommand
             {
                 using var o = Output.ForStdout(noColor);
                 ThresholdArgs.WriteList(o.Writer, thresholdArgs.ToThresholds(parse));
-                return ExitCodes.Ok;
+                return (int)ExitCode.Ok;
             }
 
             var intervalText = parse.GetValue(interval) ?? "1s";
             var every = Usage.Duration("--interval", intervalText);
             if (every < MinInterval)
             {
-                throw new TcpDoctorException($"--interval {intervalText} is too short: at least 100ms.", ExitCodes.Usage);
+                throw new TcpDoctorException($"--interval {intervalText} is too short: at least 100ms.", ExitCode.Usage);
             }
 
             var stopAfter = parse.GetValue(count);
             if (stopAfter is < 1)
             {
-                throw new TcpDoctorException(string.Create(CultureInfo.InvariantCulture, $"--count {stopAfter} must be at least 1."), ExitCodes.Usage);
+                throw new TcpDoctorException(string.Create(CultureInfo.InvariantCulture, $"--count {stopAfter} must be at least 1."), ExitCode.Usage);
             }
 
             var filter = filters.ToFilter(parse);
@@ -86,15 +86,14 @@ internal static class WatchCommand
                 new SamplerOptions { Interval = every });
             var json = parse.GetValue(format) == OutputFormat.Json;
 
-            using var termination = new TerminationScope(cancellationToken);
             if (!json && IsTerminal())
             {
-                await RunLiveAsync(sampler, every, stopAfter, new WatchTitle(Environment.MachineName, options.NetworkNamespace), noColor, termination.Token);
-                return ExitCodes.Ok;
+                await RunLiveAsync(sampler, every, stopAfter, new WatchTitle(Environment.MachineName, options.NetworkNamespace), noColor, cancellationToken);
+                return (int)ExitCode.Ok;
             }
 
-            await RunLinesAsync(sampler, json, stopAfter, options.NetworkNamespace, termination.Token);
-            return ExitCodes.Ok;
+            await RunLinesAsync(sampler, json, stopAfter, options.NetworkNamespace, cancellationToken);
+            return (int)ExitCode.Ok;
         });
         return command;
     }

@@ -17,7 +17,7 @@ public sealed class DiagnosisResult
     public Severity? Worst => Diagnoser.Worst(Findings);
 
     /// <summary>0 when nothing is at warning or above, 1 for a warning, 2 for a critical.</summary>
-    public int ExitCode => Worst is { } w ? w.ToExitCode() : ExitCodes.Ok;
+    public int ExitCode => (int)(Worst is { } w ? w.ToExitCode() : TcpDoctor.ExitCode.Ok);
 
     /// <summary>
     /// Takes a snapshot, waits <paramref name="sample"/> (counter deltas and new connections need two

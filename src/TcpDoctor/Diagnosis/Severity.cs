@@ -27,10 +27,10 @@ public static class Severities
     };
 
     /// <summary>The Nagios exit code of the worst finding: 0 OK/info, 1 warning, 2 critical.</summary>
-    public static int ToExitCode(this Severity severity) => severity switch
+    public static ExitCode ToExitCode(this Severity severity) => severity switch
     {
-        Severity.Critical => ExitCodes.Critical,
-        Severity.Warning => ExitCodes.Warning,
-        _ => ExitCodes.Ok,
+        Severity.Critical => ExitCode.Critical,
+        Severity.Warning => ExitCode.Warning,
+        _ => ExitCode.Ok,
     };
 }

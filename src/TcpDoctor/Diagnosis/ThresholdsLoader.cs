@@ -1,7 +1,4 @@
-using System.Text;
-using System.Text.Json;
-using YamlDotNet.Core;
-using YamlDotNet.Core.Events;
+using TcpDoctor.Configuration;
 
 namespace TcpDoctor.Diagnosis;
 
@@ -19,13 +16,13 @@ public static class ThresholdsLoader
         return Parse(TextFiles.ReadSmall(path, "thresholds file"), path, baseline);
     }
 
-    /// <summary>Parses <paramref name="text"/>; JSON when it starts with '{' or the name ends in .json, YAML otherwise.</summary>
+    /// <summary>Parses <paramref name="text"/>; JSON when it starts with '{' or the name ends in .json, YAML otherwise (<see cref="ConfigDocumentReader"/>).</summary>
     public static Thresholds Parse(string text, string sourceName, Thresholds? baseline = null)
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(sourceName);
-        var isJson = text.AsSpan().TrimStart().StartsWith("{") || sourceName.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
-        var entries = isJson ? ReadJson(text, sourceName) : ReadYaml(text, sourceName);
+        var json = ConfigDocumentReader.IsJson(text, sourceName);
+        var entries = Entries(ConfigDocumentReader.Read(text, sourceName), json, sourceName);
         return Apply(entries, sourceName, baseline ?? Thresholds.Default);
     }
 
@@ -48,7 +45,7 @@ public static class ThresholdsLoader
             }
             catch (TcpDoctorException e)
             {
-                throw new TcpDoctorException($"{source}:{line}: {e.Message}", ExitCodes.Failure, e);
+                throw new TcpDoctorException($"{source}:{line}: {e.Message}", ExitCode.Failure, e);
             }
         }
 
@@ -70,109 +67,34 @@ public static class ThresholdsLoader
             : " (known keys: " + string.Join(", ", ThresholdKeys.All.Select(k => k.Name)) + ")";
     }
 
-    private static List<(string, string?, int)> ReadYaml(string text, string source)
+    /// <summary>The file's key/value pairs with the line of each key; lists and maps are not thresholds.</summary>
+    private static List<(string Key, string? Value, int Line)> Entries(ConfigNode? root, bool json, string source)
     {
         var entries = new List<(string, string?, int)>();
-        try
+        if (root is null)
         {
-            var parser = new Parser(new StringReader(text));
-            parser.Consume<StreamStart>();
-            if (parser.Accept<StreamEnd>(out _))
-            {
-                return entries;
-            }
-
-            parser.Consume<DocumentStart>();
-            if (parser.TryConsume<Scalar>(out var empty) && empty.Value.Length == 0)
-            {
-                return entries;
-            }
-
-            if (!parser.TryConsume<MappingStart>(out _))
-            {
-                throw new TcpDoctorException($"{source}:{parser.Current?.Start.Line ?? 1}: expected 'key: value' lines.");
-            }
-
-            while (!parser.TryConsume<MappingEnd>(out _))
-            {
-                if (!parser.TryConsume<Scalar>(out var key))
-                {
-                    throw new TcpDoctorException($"{source}:{parser.Current?.Start.Line ?? 1}: expected a key.");
-                }
-
-                var line = (int)key.Start.Line;
-                if (parser.TryConsume<Scalar>(out var value))
-                {
-                    // A plain empty or '~' value is YAML's null; a quoted one is text.
-                    var isNull = value.Style == ScalarStyle.Plain && value.Value is "" or "~" or "null";
-                    entries.Add((key.Value, isNull ? null : value.Value, line));
-                }
-                else
-                {
-                    throw new TcpDoctorException($"{source}:{line}: '{key.Value}' needs a plain value, not a list or a map.");
-                }
-            }
-
-            parser.Consume<DocumentEnd>();
-            if (!parser.Accept<StreamEnd>(out _))
-            {
-                throw new TcpDoctorException($"{source}:{parser.Current?.Start.Line ?? 1}: one YAML document only.");
-            }
+            return entries;
         }
-        catch (YamlException e)
+
+        if (root.Kind != ConfigNodeKind.Mapping)
         {
-            throw new TcpDoctorException($"{source}:{e.Start.Line}: not valid YAML: {FirstLine(e.Message)}", ExitCodes.Failure, e);
+            throw new TcpDoctorException(json
+                ? $"{source}:{root.Line}: expected a JSON object of thresholds."
+                : $"{source}:{root.Line}: expected 'key: value' lines.");
+        }
+
+        foreach (var (key, value) in root.Entries)
+        {
+            if (value.Kind != ConfigNodeKind.Scalar || value.IsBoolean)
+            {
+                throw new TcpDoctorException(json
+                    ? $"{source}:{key.Line}: '{key.Value}' needs a number, a string or null."
+                    : $"{source}:{key.Line}: '{key.Value}' needs a plain value, not a list or a map.");
+            }
+
+            entries.Add((key.Value!, value.Value, key.Line));
         }
 
         return entries;
-    }
-
-    private static List<(string, string?, int)> ReadJson(string text, string source)
-    {
-        var entries = new List<(string, string?, int)>();
-        var bytes = Encoding.UTF8.GetBytes(text);
-        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-        try
-        {
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                throw new TcpDoctorException($"{source}:{LineOf(bytes, reader.TokenStartIndex)}: expected a JSON object of thresholds.");
-            }
-
-            while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
-            {
-                var line = LineOf(bytes, reader.TokenStartIndex);
-                var key = reader.GetString()!;
-                reader.Read();
-                string? value = reader.TokenType switch
-                {
-                    JsonTokenType.String => reader.GetString(),
-                    JsonTokenType.Number => Encoding.UTF8.GetString(reader.ValueSpan),
-                    JsonTokenType.Null => null,
-                    _ => throw new TcpDoctorException($"{source}:{line}: '{key}' needs a number, a string or null."),
-                };
-                entries.Add((key, value, line));
-            }
-
-            if (reader.Read())
-            {
-                throw new TcpDoctorException($"{source}:{LineOf(bytes, reader.TokenStartIndex)}: text after the JSON object.");
-            }
-        }
-        catch (JsonException e)
-        {
-            throw new TcpDoctorException($"{source}:{(e.LineNumber ?? 0) + 1}: not valid JSON: {FirstLine(e.Message)}", ExitCodes.Failure, e);
-        }
-
-        return entries;
-    }
-
-    private static int LineOf(byte[] bytes, long index) =>
-        1 + bytes.AsSpan(0, (int)Math.Min(index, bytes.Length)).Count((byte)'\n');
-
-    private static string FirstLine(string message)
-    {
-        var nl = message.IndexOf('\n', StringComparison.Ordinal);
-        return nl < 0 ? message : message[..nl];
     }
 }

@@ -32,7 +32,7 @@ internal static class IpCommand
         }
         catch (Win32Exception e)
         {
-            throw new TcpDoctorException($"the lab needs iproute2's 'ip' command: {FileErrors.Describe(e)}", ExitCodes.Failure, e);
+            throw new TcpDoctorException($"the lab needs iproute2's 'ip' command: {FileErrors.Describe(e)}", ExitCode.Failure, e);
         }
 
         using (process)

@@ -63,7 +63,7 @@ internal sealed class LabWorker : IDisposable
         }
         catch (Win32Exception e)
         {
-            throw new TcpDoctorException($"the lab needs util-linux's 'setsid' command: {FileErrors.Describe(e)}", ExitCodes.Failure, e);
+            throw new TcpDoctorException($"the lab needs util-linux's 'setsid' command: {FileErrors.Describe(e)}", ExitCode.Failure, e);
         }
 
         var worker = new LabWorker(role, networkNamespace, description, process);

@@ -36,7 +36,7 @@ public sealed class ReapAuditLog : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new TcpDoctorException($"cannot open audit file {path}: {FileErrors.Describe(e, path)}", ExitCodes.Failure, e);
+            throw new TcpDoctorException($"cannot open audit file {path}: {FileErrors.Describe(e, path)}", ExitCode.Failure, e);
         }
     }
 

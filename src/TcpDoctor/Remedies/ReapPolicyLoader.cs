@@ -1,4 +1,5 @@
 using System.Globalization;
+using TcpDoctor.Configuration;
 using TcpDoctor.Diagnosis;
 using TcpDoctor.Sockets;
 
@@ -31,8 +32,8 @@ public static class ReapPolicyLoader
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(source);
-        var root = PolicyDocumentReader.Read(text, source) ?? throw new TcpDoctorException($"{source}:1: the policy is empty: it needs 'rules'");
-        if (root.Kind != PolicyNodeKind.Mapping)
+        var root = ConfigDocumentReader.Read(text, source) ?? throw new TcpDoctorException($"{source}:1: the policy is empty: it needs 'rules'");
+        if (root.Kind != ConfigNodeKind.Mapping)
         {
             throw Error(source, root, $"expected a map with 'rules', found {root.Describe()}");
         }
@@ -66,9 +67,9 @@ public static class ReapPolicyLoader
         return new ReapPolicy { Rules = rules, MaxPerMinute = maxPerMinute, ThresholdSettings = thresholds, Source = source };
     }
 
-    private static List<ReapRule> ReadRules(PolicyNode node, string source)
+    private static List<ReapRule> ReadRules(ConfigNode node, string source)
     {
-        if (node.Kind != PolicyNodeKind.Sequence || node.Items.Count == 0)
+        if (node.Kind != ConfigNodeKind.Sequence || node.Items.Count == 0)
         {
             throw Error(source, node, $"'rules' must be a list of rules, found {node.Describe()}");
         }
@@ -89,9 +90,9 @@ public static class ReapPolicyLoader
         return rules;
     }
 
-    private static ReapRule ReadRule(PolicyNode node, string source)
+    private static ReapRule ReadRule(ConfigNode node, string source)
     {
-        if (node.Kind != PolicyNodeKind.Mapping)
+        if (node.Kind != ConfigNodeKind.Mapping)
         {
             throw Error(source, node, $"a rule is a map of 'name', 'state', 'olderThan'…, found {node.Describe()}");
         }
@@ -164,7 +165,7 @@ public static class ReapPolicyLoader
             }
             catch (TcpDoctorException e) when (!e.Message.StartsWith(source + ":", StringComparison.Ordinal))
             {
-                throw new TcpDoctorException($"{source}:{value.Line}: {context}: {e.Message}", ExitCodes.Failure, e);
+                throw new TcpDoctorException($"{source}:{value.Line}: {context}: {e.Message}", ExitCode.Failure, e);
             }
         }
 
@@ -175,15 +176,15 @@ public static class ReapPolicyLoader
         }
         catch (TcpDoctorException e)
         {
-            throw new TcpDoctorException($"{source}:{node.Line}: {context}: {e.Message}", ExitCodes.Failure, e);
+            throw new TcpDoctorException($"{source}:{node.Line}: {context}: {e.Message}", ExitCode.Failure, e);
         }
 
         return rule;
     }
 
-    private static List<KeyValuePair<string, string?>> ReadThresholds(PolicyNode node, string source, Thresholds baseline)
+    private static List<KeyValuePair<string, string?>> ReadThresholds(ConfigNode node, string source, Thresholds baseline)
     {
-        if (node.Kind != PolicyNodeKind.Mapping)
+        if (node.Kind != ConfigNodeKind.Mapping)
         {
             throw Error(source, node, $"'thresholds' must be a map of threshold keys (hungAfter: 2m), found {node.Describe()}");
         }
@@ -200,7 +201,7 @@ public static class ReapPolicyLoader
                 throw Error(source, keyNode, $"'{key.Name}' is set twice (first on line {lines[key.Name]})");
             }
 
-            if (valueNode.Kind != PolicyNodeKind.Scalar)
+            if (valueNode.Kind != ConfigNodeKind.Scalar)
             {
                 throw Error(source, valueNode, $"'{key.Name}' needs a plain value, found {valueNode.Describe()}");
             }
@@ -211,7 +212,7 @@ public static class ReapPolicyLoader
             }
             catch (TcpDoctorException e)
             {
-                throw new TcpDoctorException($"{source}:{valueNode.Line}: {e.Message}", ExitCodes.Failure, e);
+                throw new TcpDoctorException($"{source}:{valueNode.Line}: {e.Message}", ExitCode.Failure, e);
             }
 
             settings.Add(new(key.Name, valueNode.Value));
@@ -229,9 +230,9 @@ public static class ReapPolicyLoader
     }
 
     /// <summary>The entries of a map with their canonical key names; unknown or repeated keys are errors.</summary>
-    private static List<KeyValuePair<string, PolicyNode>> Keys(PolicyNode map, string[] known, string source, string what)
+    private static List<KeyValuePair<string, ConfigNode>> Keys(ConfigNode map, string[] known, string source, string what)
     {
-        var result = new List<KeyValuePair<string, PolicyNode>>();
+        var result = new List<KeyValuePair<string, ConfigNode>>();
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (keyNode, value) in map.Entries)
         {
@@ -261,14 +262,14 @@ public static class ReapPolicyLoader
         return known.FirstOrDefault(k => string.Equals(k, folded, StringComparison.OrdinalIgnoreCase));
     }
 
-    private static string Text(PolicyNode node, string source, string key) =>
-        node.Kind == PolicyNodeKind.Scalar && !string.IsNullOrWhiteSpace(node.Value)
+    private static string Text(ConfigNode node, string source, string key) =>
+        node.Kind == ConfigNodeKind.Scalar && !string.IsNullOrWhiteSpace(node.Value)
             ? node.Value
             : throw Error(source, node, $"'{key}' needs a value, found {node.Describe()}");
 
-    private static List<string> Texts(PolicyNode node, string source, string key)
+    private static List<string> Texts(ConfigNode node, string source, string key)
     {
-        if (node.Kind == PolicyNodeKind.Sequence)
+        if (node.Kind == ConfigNodeKind.Sequence)
         {
             return node.Items.Select(i => Text(i, source, key)).ToList();
         }
@@ -276,7 +277,7 @@ public static class ReapPolicyLoader
         return [Text(node, source, key)];
     }
 
-    private static int Int(PolicyNode node, string source, string key, int min, int max)
+    private static int Int(ConfigNode node, string source, string key, int min, int max)
     {
         var text = Text(node, source, key);
         return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max
@@ -284,9 +285,9 @@ public static class ReapPolicyLoader
             : throw Error(source, node, string.Create(CultureInfo.InvariantCulture, $"'{key}' must be a whole number from {min}{(max == int.MaxValue ? " up" : $" to {max}")}, not '{text}'"));
     }
 
-    private static ushort Port(PolicyNode node, string source, string key) => (ushort)Int(node, source, key, 1, 65535);
+    private static ushort Port(ConfigNode node, string source, string key) => (ushort)Int(node, source, key, 1, 65535);
 
-    private static TimeSpan Dur(PolicyNode node, string source, string key)
+    private static TimeSpan Dur(ConfigNode node, string source, string key)
     {
         var text = Text(node, source, key);
         return Duration.TryParse(text, out var d)
@@ -294,12 +295,12 @@ public static class ReapPolicyLoader
             : throw Error(source, node, $"'{key}' must be a duration like 500ms, 30s, 10m or 2h, not '{text}'");
     }
 
-    private static bool Bool(PolicyNode node, string source, string key) => Text(node, source, key).ToLowerInvariant() switch
+    private static bool Bool(ConfigNode node, string source, string key) => Text(node, source, key).ToLowerInvariant() switch
     {
         "true" or "yes" or "on" => true,
         "false" or "no" or "off" => false,
         var other => throw Error(source, node, $"'{key}' must be true or false, not '{other}'"),
     };
 
-    private static TcpDoctorException Error(string source, PolicyNode node, string message) => new($"{source}:{node.Line}: {message}");
+    private static TcpDoctorException Error(string source, ConfigNode node, string message) => new($"{source}:{node.Line}: {message}");
 }

@@ -144,7 +144,7 @@ public static class ProcNetTcpParser
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // Not /proc (it is world-readable) but an imported dump: say so in one line.
-            throw new TcpDoctorException($"cannot read {path}: {FileErrors.Describe(e, path)}", ExitCodes.Failure, e);
+            throw new TcpDoctorException($"cannot read {path}: {FileErrors.Describe(e, path)}", ExitCode.Failure, e);
         }
     }
 

@@ -17,6 +17,22 @@ public sealed class LabLifecycleTests
         await LabScenarioTests.StopAndVerifyAsync(first, first.PidOf("appA"));
     }
 
+    [Theory]
+    [InlineData(LabRun.SIGINT)]
+    [InlineData(LabRun.SIGHUP)]
+    public async Task Ctrl_c_or_a_closed_terminal_removes_the_lab_like_sigterm(int signal)
+    {
+        await using var lab = await LabRun.StartAsync("fd-limit", $"tdk-lab-sig{signal}-{Environment.ProcessId}");
+        var appA = lab.PidOf("appA");
+
+        var code = await lab.StopAsync(signal);
+
+        Assert.True(code == 0, $"lab exited with {code}:\n{lab.Output}\n{lab.Errors}");
+        Assert.Contains("Removing the lab:", lab.Output, StringComparison.Ordinal);
+        Assert.False(lab.NamespacesLeft, $"namespace {lab.Name} is still there");
+        Assert.False(Directory.Exists($"/proc/{appA}"), $"role pid {appA} is still running");
+    }
+
     [Fact]
     public async Task A_namespace_the_lab_did_not_make_is_refused_and_left_alone()
     {

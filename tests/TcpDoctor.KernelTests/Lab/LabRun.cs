@@ -16,7 +16,9 @@ namespace TcpDoctor.KernelTests.Lab;
 /// </summary>
 public sealed partial class LabRun : IAsyncDisposable
 {
-    private const int SIGTERM = 15;
+    internal const int SIGHUP = 1;
+    internal const int SIGINT = 2;
+    internal const int SIGTERM = 15;
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(20);
     private readonly Process _process;
@@ -176,13 +178,13 @@ public sealed partial class LabRun : IAsyncDisposable
     /// <summary>The lab namespace's sockets as ss sees them (the oracle).</summary>
     public IReadOnlyList<SsSocket> Ss(params string[] extraOptions) => Infrastructure.Ss.Sockets(Name, extraOptions);
 
-    /// <summary>Sends SIGTERM and waits for the lab to remove everything; returns its exit code.</summary>
-    public async Task<int> StopAsync()
+    /// <summary>Sends <paramref name="signal"/> (SIGTERM unless told) and waits for the lab to remove everything; returns its exit code.</summary>
+    public async Task<int> StopAsync(int signal = SIGTERM)
     {
         _stopped = true;
         if (!_process.HasExited)
         {
-            Assert.Equal(0, kill(Pid, SIGTERM));
+            Assert.Equal(0, kill(Pid, signal));
             using var timeout = new CancellationTokenSource(StopTimeout);
             try
             {
@@ -190,7 +192,7 @@ public sealed partial class LabRun : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
-                Assert.Fail($"lab {Name} did not end within {StopTimeout.TotalSeconds} s of SIGTERM:\n{Output}");
+                Assert.Fail($"lab {Name} did not end within {StopTimeout.TotalSeconds} s of signal {signal}:\n{Output}");
             }
         }
 

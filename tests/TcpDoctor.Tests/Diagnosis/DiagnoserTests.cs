@@ -18,7 +18,7 @@ public sealed class DiagnoserTests
     {
         Assert.Equal("\"critical\"", JsonSerializer.Serialize(Severity.Critical));
         Assert.Equal("warning", Severity.Warning.ToName());
-        Assert.Equal(ExitCodes.Critical, Severity.Critical.ToExitCode());
+        Assert.Equal(ExitCode.Critical, Severity.Critical.ToExitCode());
     }
 
     [Fact]

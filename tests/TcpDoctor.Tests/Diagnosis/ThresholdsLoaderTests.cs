@@ -88,6 +88,8 @@ public sealed class ThresholdsLoaderTests
     [InlineData("staleAfter:\n  - 5m\n", "t.yaml:1: 'staleAfter' needs a plain value")]
     [InlineData("staleAfter: [5m\n", "t.yaml:")]
     [InlineData("fdWarning: 0.9\nfdCritical: 0.85\n", "t.yaml:2: fdWarning (0.9) is above fdCritical (0.85)")]
+    [InlineData("- staleAfter\n", "t.yaml:1: expected 'key: value' lines.")]
+    [InlineData("staleAfter: 5m\nhungAfter:\n  after: 1m\n", "t.yaml:2: 'hungAfter' needs a plain value, not a list or a map.")]
     public void Yaml_errors_name_the_line(string text, string expected) =>
         Assert.Contains(expected, Assert.Throws<TcpDoctorException>(() => ThresholdsLoader.Parse(text, "t.yaml")).Message);
 
@@ -96,6 +98,8 @@ public sealed class ThresholdsLoaderTests
     [InlineData("{\n  \"hungAfter\": 60\n}", "t.json:2: hungAfter: '60' is not a duration")]
     [InlineData("{\n  \"hungAfter\": true\n}", "t.json:2: 'hungAfter' needs a number")]
     [InlineData("{\n  \"hungAfter\": \"1m\"\n  \"x\": 1\n}", "t.json:3: not valid JSON")]
+    [InlineData("[\n  {\"hungAfter\": \"1m\"}\n]", "t.json:1: expected a JSON object of thresholds.")]
+    [InlineData("{\n  \"staleAfter\": \"5m\",\n  \"hungAfter\": [\"1m\"]\n}", "t.json:3: 'hungAfter' needs a number, a string or null.")]
     public void Json_errors_name_the_line(string text, string expected) =>
         Assert.Contains(expected, Assert.Throws<TcpDoctorException>(() => ThresholdsLoader.Parse(text, "t.json")).Message);
 

@@ -3,19 +3,23 @@ using System.Text.Json;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
-namespace TcpDoctor.Remedies;
+namespace TcpDoctor.Configuration;
 
-/// <summary>Reads a YAML or JSON document into <see cref="PolicyNode"/>s; syntax errors name the file and line.</summary>
-internal static class PolicyDocumentReader
+/// <summary>
+/// Reads a YAML or JSON configuration file (a reap policy, thresholds) into <see cref="ConfigNode"/>s, so each
+/// loader interprets one tree for both syntaxes; syntax errors name the file and line.
+/// </summary>
+internal static class ConfigDocumentReader
 {
-    /// <summary>JSON when the text starts with '{' or the name ends in .json; YAML otherwise. Null for an empty document.</summary>
-    public static PolicyNode? Read(string text, string source)
-    {
-        var isJson = text.AsSpan().TrimStart().StartsWith("{") || source.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
-        return isJson ? ReadJson(text, source) : ReadYaml(text, source);
-    }
+    /// <summary>JSON when the text starts with '{' or the name ends in .json; YAML otherwise.</summary>
+    public static bool IsJson(string text, string source) =>
+        text.AsSpan().TrimStart().StartsWith("{") || source.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
 
-    private static PolicyNode? ReadYaml(string text, string source)
+    /// <summary>The document as <see cref="IsJson"/> tells its syntax. Null for an empty YAML document.</summary>
+    public static ConfigNode? Read(string text, string source) =>
+        IsJson(text, source) ? ReadJson(text, source) : ReadYaml(text, source);
+
+    private static ConfigNode? ReadYaml(string text, string source)
     {
         try
         {
@@ -34,30 +38,30 @@ internal static class PolicyDocumentReader
                 throw new TcpDoctorException($"{source}:{Line(parser.Current)}: one YAML document only");
             }
 
-            return root.Kind == PolicyNodeKind.Scalar && string.IsNullOrEmpty(root.Value) ? null : root;
+            return root.Kind == ConfigNodeKind.Scalar && string.IsNullOrEmpty(root.Value) ? null : root;
         }
         catch (YamlException e)
         {
-            throw new TcpDoctorException($"{source}:{e.Start.Line}: not valid YAML: {FirstLine(e.Message)}", ExitCodes.Failure, e);
+            throw new TcpDoctorException($"{source}:{e.Start.Line}: not valid YAML: {FirstLine(e.Message)}", ExitCode.Failure, e);
         }
     }
 
-    private static PolicyNode ReadYamlNode(IParser parser, string source)
+    private static ConfigNode ReadYamlNode(IParser parser, string source)
     {
         if (parser.TryConsume<Scalar>(out var scalar))
         {
             // A plain empty, '~' or 'null' is YAML's null; quoted, it is text.
             var isNull = scalar.Style == ScalarStyle.Plain && scalar.Value is "" or "~" or "null" or "Null" or "NULL";
-            return new PolicyNode { Kind = PolicyNodeKind.Scalar, Line = (int)scalar.Start.Line, Value = isNull ? null : scalar.Value };
+            return new ConfigNode { Kind = ConfigNodeKind.Scalar, Line = (int)scalar.Start.Line, Value = isNull ? null : scalar.Value };
         }
 
         if (parser.TryConsume<MappingStart>(out var mapStart))
         {
-            var node = new PolicyNode { Kind = PolicyNodeKind.Mapping, Line = (int)mapStart.Start.Line };
+            var node = new ConfigNode { Kind = ConfigNodeKind.Mapping, Line = (int)mapStart.Start.Line };
             while (!parser.TryConsume<MappingEnd>(out _))
             {
                 var key = ReadYamlNode(parser, source);
-                if (key.Kind != PolicyNodeKind.Scalar || key.Value is null)
+                if (key.Kind != ConfigNodeKind.Scalar || key.Value is null)
                 {
                     throw new TcpDoctorException($"{source}:{key.Line}: a key must be a plain word");
                 }
@@ -70,7 +74,7 @@ internal static class PolicyDocumentReader
 
         if (parser.TryConsume<SequenceStart>(out var seqStart))
         {
-            var node = new PolicyNode { Kind = PolicyNodeKind.Sequence, Line = (int)seqStart.Start.Line };
+            var node = new ConfigNode { Kind = ConfigNodeKind.Sequence, Line = (int)seqStart.Start.Line };
             while (!parser.TryConsume<SequenceEnd>(out _))
             {
                 node.Items.Add(ReadYamlNode(parser, source));
@@ -82,7 +86,7 @@ internal static class PolicyDocumentReader
         throw new TcpDoctorException($"{source}:{Line(parser.Current)}: YAML anchors, aliases and tags are not supported here");
     }
 
-    private static PolicyNode ReadJson(string text, string source)
+    private static ConfigNode ReadJson(string text, string source)
     {
         var bytes = Encoding.UTF8.GetBytes(text);
         var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
@@ -103,21 +107,21 @@ internal static class PolicyDocumentReader
         }
         catch (JsonException e)
         {
-            throw new TcpDoctorException($"{source}:{(e.LineNumber ?? 0) + 1}: not valid JSON: {FirstLine(e.Message)}", ExitCodes.Failure, e);
+            throw new TcpDoctorException($"{source}:{(e.LineNumber ?? 0) + 1}: not valid JSON: {FirstLine(e.Message)}", ExitCode.Failure, e);
         }
     }
 
-    private static PolicyNode ReadJsonNode(ref Utf8JsonReader reader, byte[] bytes, string source)
+    private static ConfigNode ReadJsonNode(ref Utf8JsonReader reader, byte[] bytes, string source)
     {
         var line = LineOf(bytes, reader.TokenStartIndex);
         switch (reader.TokenType)
         {
             case JsonTokenType.StartObject:
             {
-                var node = new PolicyNode { Kind = PolicyNodeKind.Mapping, Line = line };
+                var node = new ConfigNode { Kind = ConfigNodeKind.Mapping, Line = line };
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
                 {
-                    var key = new PolicyNode { Kind = PolicyNodeKind.Scalar, Line = LineOf(bytes, reader.TokenStartIndex), Value = reader.GetString() };
+                    var key = new ConfigNode { Kind = ConfigNodeKind.Scalar, Line = LineOf(bytes, reader.TokenStartIndex), Value = reader.GetString() };
                     reader.Read();
                     node.Entries.Add(new(key, ReadJsonNode(ref reader, bytes, source)));
                 }
@@ -127,7 +131,7 @@ internal static class PolicyDocumentReader
 
             case JsonTokenType.StartArray:
             {
-                var node = new PolicyNode { Kind = PolicyNodeKind.Sequence, Line = line };
+                var node = new ConfigNode { Kind = ConfigNodeKind.Sequence, Line = line };
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
                     node.Items.Add(ReadJsonNode(ref reader, bytes, source));
@@ -137,15 +141,15 @@ internal static class PolicyDocumentReader
             }
 
             case JsonTokenType.String:
-                return new PolicyNode { Kind = PolicyNodeKind.Scalar, Line = line, Value = reader.GetString() };
+                return new ConfigNode { Kind = ConfigNodeKind.Scalar, Line = line, Value = reader.GetString() };
             case JsonTokenType.Number:
-                return new PolicyNode { Kind = PolicyNodeKind.Scalar, Line = line, Value = Encoding.UTF8.GetString(reader.ValueSpan) };
+                return new ConfigNode { Kind = ConfigNodeKind.Scalar, Line = line, Value = Encoding.UTF8.GetString(reader.ValueSpan) };
             case JsonTokenType.True:
-                return new PolicyNode { Kind = PolicyNodeKind.Scalar, Line = line, Value = "true" };
+                return new ConfigNode { Kind = ConfigNodeKind.Scalar, Line = line, Value = "true", IsBoolean = true };
             case JsonTokenType.False:
-                return new PolicyNode { Kind = PolicyNodeKind.Scalar, Line = line, Value = "false" };
+                return new ConfigNode { Kind = ConfigNodeKind.Scalar, Line = line, Value = "false", IsBoolean = true };
             case JsonTokenType.Null:
-                return new PolicyNode { Kind = PolicyNodeKind.Scalar, Line = line };
+                return new ConfigNode { Kind = ConfigNodeKind.Scalar, Line = line };
             default:
                 throw new TcpDoctorException($"{source}:{line}: unexpected JSON {reader.TokenType}");
         }
