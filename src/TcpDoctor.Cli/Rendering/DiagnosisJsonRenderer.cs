@@ -19,7 +19,7 @@ internal static class DiagnosisJsonRenderer
         JsonOutput.WriteSnapshotHeader(j, snapshot);
 
         j.WriteNumber("sampleSeconds", result.Previous is { } prev ? Math.Round(snapshot.SecondsSince(prev), 3) : 0);
-        j.WriteString("status", result.Worst is { } worst && worst >= Severity.Warning ? worst.ToName() : "ok");
+        j.WriteString("status", result.Status.ToName());
         j.WriteNumber("exitCode", result.ExitCode);
         j.WriteStartArray("findings");
         foreach (var f in findings)

@@ -16,8 +16,11 @@ public sealed class DiagnosisResult
     /// <summary>Worst severity, null when there are no findings.</summary>
     public Severity? Worst => Diagnoser.Worst(Findings);
 
+    /// <summary>Ok when nothing is at warning or above, else the worst severity.</summary>
+    public DiagnosisStatus Status => DiagnosisStatuses.Of(Worst);
+
     /// <summary>0 when nothing is at warning or above, 1 for a warning, 2 for a critical.</summary>
-    public int ExitCode => Worst is { } w ? w.ToExitCode() : ExitCodes.Ok;
+    public int ExitCode => (int)Status.ToExitCode();
 
     /// <summary>
     /// Takes a snapshot, waits <paramref name="sample"/> (counter deltas and new connections need two
