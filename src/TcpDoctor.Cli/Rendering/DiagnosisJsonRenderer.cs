@@ -9,10 +9,14 @@ namespace TcpDoctor.Cli.Rendering;
 /// title, subject (only what applies; ports are numbers), evidence (named figures), remedies (the contract),
 /// plus summary, outlook, confirm and timeToFullSeconds.
 /// </summary>
-internal static class DiagnosisJsonRenderer
+internal sealed class DiagnosisJsonRenderer : IRenderer<DiagnosisReport>
 {
-    public static void Render(Output o, DiagnosisResult result, IReadOnlyList<Finding> findings)
+    public void Render(DiagnosisReport document, Output output)
     {
+        ArgumentNullException.ThrowIfNull(document);
+        ArgumentNullException.ThrowIfNull(output);
+        var (result, findings) = (document.Result, document.Shown);
+        var o = output;
         var snapshot = result.Current;
         using var j = JsonOutput.Create(o.Stream);
         j.WriteStartObject();

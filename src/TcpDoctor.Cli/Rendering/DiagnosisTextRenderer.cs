@@ -5,12 +5,16 @@ using TcpDoctor.Sockets;
 namespace TcpDoctor.Cli.Rendering;
 
 /// <summary>Findings for people: a story each, worst first, then a compact state summary.</summary>
-internal static class DiagnosisTextRenderer
+internal sealed class DiagnosisTextRenderer : IRenderer<DiagnosisReport>
 {
-    public static void Render(Output o, DiagnosisResult result, IReadOnlyList<Finding> findings)
+    public void Render(DiagnosisReport document, Output output)
     {
+        ArgumentNullException.ThrowIfNull(document);
+        ArgumentNullException.ThrowIfNull(output);
+        var (result, findings) = (document.Result, document.Shown);
+        var o = output;
         var w = o.Writer;
-        var width = Wrap.Width();
+        var width = o.Width;
         var snapshot = result.Current;
         var where = snapshot.NetworkNamespace is { } ns ? $" (netns {ns})" : string.Empty;
         var sampled = result.Previous is { } prev ? $", sampled {Duration.Format(TimeSpan.FromSeconds(snapshot.SecondsSince(prev)))}" : ", instant";

@@ -3,10 +3,15 @@ using TcpDoctor.Sockets;
 
 namespace TcpDoctor.Cli.Rendering;
 
-internal static class SummaryTextRenderer
+/// <summary><c>summary</c> for people: counts by state, then the busiest ports, peers and processes.</summary>
+internal sealed class SummaryTextRenderer : IRenderer<SummaryReport>
 {
-    public static void Render(Output o, Snapshot snapshot, SocketSummary s)
+    public void Render(SummaryReport document, Output output)
     {
+        ArgumentNullException.ThrowIfNull(document);
+        ArgumentNullException.ThrowIfNull(output);
+        var (snapshot, s) = (document.Snapshot, document.Summary);
+        var o = output;
         var w = o.Writer;
         var source = snapshot.Source == SocketSource.SockDiag ? "sock_diag" : "/proc/net/tcp";
         var where = snapshot.NetworkNamespace is { } ns ? $" (netns {ns})" : string.Empty;

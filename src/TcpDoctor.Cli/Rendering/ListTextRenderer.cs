@@ -4,37 +4,20 @@ using TcpDoctor.Sockets;
 namespace TcpDoctor.Cli.Rendering;
 
 /// <summary>
-/// <c>list</c> output. Both renderers stream: each row is written as it comes, nothing holds the whole
-/// table (a 400k-row table widget would cost hundreds of MB).
+/// <c>list</c> for people: one row per socket, written as it comes (a 400k-row table widget would
+/// cost hundreds of MB).
 /// </summary>
-internal static class ListRenderers
+internal sealed class ListTextRenderer : IRenderer<SocketTable>
 {
-    public static void Json(Output o, Snapshot snapshot, IEnumerable<TcpSocket> rows)
+    public void Render(SocketTable document, Output output)
     {
-        var stream = o.Stream;
-        using var j = JsonOutput.Create(stream, indented: false);
-        j.WriteStartArray();
-        foreach (var s in rows)
-        {
-            SocketJson.Write(j, s, snapshot);
-            if (j.BytesPending > 1 << 16)
-            {
-                j.Flush();
-            }
-        }
-
-        j.WriteEndArray();
-        j.Flush();
-        stream.WriteByte((byte)'\n');
-        WriteNotices(snapshot);
-    }
-
-    public static void Text(Output o, Snapshot snapshot, IEnumerable<TcpSocket> rows)
-    {
+        ArgumentNullException.ThrowIfNull(document);
+        ArgumentNullException.ThrowIfNull(output);
+        var (o, snapshot) = (output, document.Snapshot);
         var w = o.Writer;
         w.WriteLine(o.Bold($"{"State",-12}{"Recv-Q",7} {"Send-Q",7} {"Local",-26} {"Peer",-26} {"Process",-22} {"Timer",-18} {"Idle s/r",-13} {"RTT",7}"));
         var n = 0;
-        foreach (var s in rows)
+        foreach (var s in document.Rows)
         {
             n++;
             w.Write(s.State.ToNetstatName().PadRight(12));
@@ -60,15 +43,10 @@ internal static class ListRenderers
             w.WriteLine(o.Dim("(no socket matches)"));
         }
 
-        WriteNotices(snapshot);
-    }
-
-    /// <summary>What the table could not show (no root, /proc source) goes to stderr, so JSON on stdout stays an array.</summary>
-    private static void WriteNotices(Snapshot snapshot)
-    {
+        // What the table could not show (no root, /proc source) goes to stderr, as with JSON.
         foreach (var notice in snapshot.Notices)
         {
-            Console.Error.WriteLine($"note: {notice}");
+            o.Note(notice);
         }
     }
 
