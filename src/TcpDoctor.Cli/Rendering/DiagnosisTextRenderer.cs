@@ -18,14 +18,14 @@ internal sealed class DiagnosisTextRenderer : IRenderer<DiagnosisReport>
         var snapshot = result.Current;
         var where = snapshot.NetworkNamespace is { } ns ? $" (netns {ns})" : string.Empty;
         var sampled = result.Previous is { } prev ? $", sampled {Duration.Format(TimeSpan.FromSeconds(snapshot.SecondsSince(prev)))}" : ", instant";
-        w.WriteLine(o.Bold($"{snapshot.HostName}{where}: {Text.N(snapshot.Sockets.Count)} TCP sockets") +
+        w.WriteLine(o.Bold($"{snapshot.HostName}{where}: {Say.N(snapshot.Sockets.Count)} TCP sockets") +
                     o.Dim($"  {snapshot.TakenAt.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture)}{sampled}"));
         w.WriteLine();
 
         if (findings.Count == 0)
         {
             w.WriteLine(o.Bold("No problems found.") + " None of the 13 detectors fired" +
-                        (result.Findings.Count > findings.Count ? $" at or above the chosen severity ({Text.N(result.Findings.Count)} below it)." : "."));
+                        (result.Findings.Count > findings.Count ? $" at or above the chosen severity ({Say.N(result.Findings.Count)} below it)." : "."));
         }
 
         foreach (var f in findings)
@@ -98,7 +98,7 @@ internal sealed class DiagnosisTextRenderer : IRenderer<DiagnosisReport>
 
         var counts = StateCounts.Of(snapshot.Sockets);
 
-        w.WriteLine(o.Dim("States: " + (counts.Total == 0 ? "none" : string.Join(", ", counts.NonZero().Select(c => $"{c.State.ToNetstatName()} {Text.N(c.Count)}")))));
+        w.WriteLine(o.Dim("States: " + (counts.Total == 0 ? "none" : string.Join(", ", counts.NonZero().Select(c => $"{c.State.ToNetstatName()} {Say.N(c.Count)}")))));
         foreach (var note in result.Limitations.Concat(snapshot.Notices))
         {
             foreach (var line in Wrap.Lines("note: " + note, width, string.Empty))
@@ -107,9 +107,6 @@ internal sealed class DiagnosisTextRenderer : IRenderer<DiagnosisReport>
             }
         }
     }
-
-    /// <summary>[2001:db8::5]:5432, not 2001:db8::5:5432.</summary>
-    private static string Bracket(string address) => address.Contains(':', StringComparison.Ordinal) ? $"[{address}]" : address;
 
     private static string SubjectLine(FindingSubject s)
     {
@@ -121,7 +118,7 @@ internal sealed class DiagnosisTextRenderer : IRenderer<DiagnosisReport>
 
         if (s.LocalPort is { } lp)
         {
-            parts.Add($"local {Bracket(s.LocalAddress ?? "*")}:{lp.ToString(CultureInfo.InvariantCulture)}");
+            parts.Add("local " + Say.Endpoint(s.LocalAddress ?? "*", lp));
         }
         else if (s.LocalAddress is { } la)
         {
@@ -130,7 +127,7 @@ internal sealed class DiagnosisTextRenderer : IRenderer<DiagnosisReport>
 
         if (s.RemoteAddress is { } ra)
         {
-            parts.Add(s.RemotePort is { } rp ? $"peer {Bracket(ra)}:{rp.ToString(CultureInfo.InvariantCulture)}" : $"peer {ra}");
+            parts.Add("peer " + (s.RemotePort is { } rp ? Say.Endpoint(ra, rp) : ra));
         }
 
         if (s.State is { } st)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using TcpDoctor.Diagnosis;
 using TcpDoctor.Sockets;
 
 namespace TcpDoctor.Cli.Rendering;
@@ -25,9 +26,9 @@ internal sealed class ListTextRenderer : IRenderer<SocketTable>
             w.Write(' ');
             w.Write(N(s.SendQueue).PadLeft(7));
             w.Write(' ');
-            w.Write(Rendering.Text.Endpoint(s.LocalAddress, s.LocalPort).PadRight(26));
+            w.Write(Say.ExactEndpoint(s.LocalAddress, s.LocalPort).PadRight(26));
             w.Write(' ');
-            w.Write((s.State == TcpState.Listen ? "*" : Rendering.Text.Endpoint(s.RemoteAddress, s.RemotePort)).PadRight(26));
+            w.Write((s.State == TcpState.Listen ? "*" : Say.ExactEndpoint(s.RemoteAddress, s.RemotePort)).PadRight(26));
             w.Write(' ');
             w.Write(ProcessText(s, snapshot).PadRight(22));
             w.Write(' ');
