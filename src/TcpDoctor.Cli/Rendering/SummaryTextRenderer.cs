@@ -67,7 +67,7 @@ internal sealed class SummaryTextRenderer : IRenderer<SummaryReport>
         var tw = s.All[TcpState.TimeWait];
         if (sysctls.TcpMaxTwBuckets is { } buckets and > 0)
         {
-            w.WriteLine($"  TIME_WAIT {Say.N(tw)} of {Say.N(buckets)} buckets ({Text.Pct((double)tw / buckets)}); each lasts 60 s");
+            w.WriteLine($"  TIME_WAIT {Say.N(tw)} of {Say.N(buckets)} buckets ({Say.Pct((double)tw / buckets)}); each lasts 60 s");
         }
         else
         {
@@ -80,7 +80,7 @@ internal sealed class SummaryTextRenderer : IRenderer<SummaryReport>
             foreach (var b in s.PortBudgets.Take(5))
             {
                 var frac = usable > 0 ? (double)b.Used / usable : 1;
-                var line = $"  {b.LocalAddress} -> {Say.ExactEndpoint(b.RemoteAddress, b.RemotePort),-28}{Say.N(b.Used),8} used ({Text.Pct(frac)}), {Say.N(b.TimeWait)} in TIME_WAIT";
+                var line = $"  {b.LocalAddress} -> {Say.ExactEndpoint(b.RemoteAddress, b.RemotePort),-28}{Say.N(b.Used),8} used ({Say.Pct(frac)}), {Say.N(b.TimeWait)} in TIME_WAIT";
                 w.WriteLine(frac >= 0.8 ? o.Red(line) : frac >= 0.5 ? o.Yellow(line) : line);
             }
         }

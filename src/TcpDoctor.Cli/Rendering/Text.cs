@@ -8,8 +8,6 @@ namespace TcpDoctor.Cli.Rendering;
 /// <summary>Groupings the text renderers share; numbers and endpoints come from <see cref="Say"/>.</summary>
 internal static class Text
 {
-    public static string Pct(double fraction) => (fraction * 100).ToString(fraction < 0.1 ? "0.0" : "0", CultureInfo.InvariantCulture) + "%";
-
     /// <summary>"ESTABLISHED 118, TIME_WAIT 2" — the states of a group, biggest first.</summary>
     public static string Breakdown(StateCounts counts, int max = 4)
     {

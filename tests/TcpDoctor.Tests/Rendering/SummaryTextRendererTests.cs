@@ -53,8 +53,8 @@ public sealed class SummaryTextRendererTests
             "TIME_WAIT and ephemeral ports",
             "  TIME_WAIT 1,130 of 262,144 buckets (0.4%); each lasts 60 s",
             "  ephemeral range 32768-60999: 28,232 usable ports per (source, destination, port)",
-            "  10.0.0.1 -> 10.0.0.2:5432                  1,130 used (4.0%), 1,130 in TIME_WAIT",
-            "  10.0.0.1 -> 10.0.0.3:6379                      1 used (0.0%), 0 in TIME_WAIT",
+            "  10.0.0.1 -> 10.0.0.2:5432                  1,130 used (4%), 1,130 in TIME_WAIT",
+            "  10.0.0.1 -> 10.0.0.3:6379                      1 used (0%), 0 in TIME_WAIT",
             "",
             "1 of 25 sockets with a file descriptor were not matched to a process.",
             "note: Not root: 3 processes' sockets are not attributed.",
@@ -73,7 +73,7 @@ public sealed class SummaryTextRendererTests
             "  (no TCP sockets)",
             "",
             "TIME_WAIT and ephemeral ports",
-            "  TIME_WAIT 0 of 262,144 buckets (0.0%); each lasts 60 s",
+            "  TIME_WAIT 0 of 262,144 buckets (0%); each lasts 60 s",
             "  ephemeral range 32768-60999: 28,232 usable ports per (source, destination, port)",
         ];
         Assert.Equal(expected, Render(Scenes.Empty()).Lines);
