@@ -24,7 +24,7 @@ internal sealed class DiagnosisTextRenderer : IRenderer<DiagnosisReport>
 
         if (findings.Count == 0)
         {
-            w.WriteLine(o.Bold("No problems found.") + " None of the 13 detectors fired" +
+            w.WriteLine(o.Bold("No problems found.") + $" None of the {Say.N(result.DetectorCount)} detectors fired" +
                         (result.Findings.Count > findings.Count ? $" at or above the chosen severity ({Say.N(result.Findings.Count)} below it)." : "."));
         }
 

@@ -13,6 +13,9 @@ public sealed class DiagnosisResult
 
     public required IReadOnlyList<string> Limitations { get; init; }
 
+    /// <summary>How many detectors judged the snapshots: every one in the catalog unless told otherwise.</summary>
+    public int DetectorCount { get; init; } = Diagnoser.AllDetectors.Count;
+
     /// <summary>Worst severity, null when there are no findings.</summary>
     public Severity? Worst => Diagnoser.Worst(Findings);
 

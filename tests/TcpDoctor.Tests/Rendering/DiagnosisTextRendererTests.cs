@@ -58,7 +58,7 @@ public sealed class DiagnosisTextRendererTests
         [
             "quiet: 0 TCP sockets  2026-01-01 12:00:00Z, instant",
             "",
-            "No problems found. None of the 13 detectors fired.",
+            $"No problems found. None of the {Catalog.All.Count} detectors fired.",
             "States: none",
             "note: Instant snapshot: counter deltas (listen drops, SYN cookies, TIME_WAIT overflow, conntrack",
             "drops) and growth rates are unknown; sample for a moment (--sample) to see them.",
@@ -67,11 +67,26 @@ public sealed class DiagnosisTextRendererTests
     }
 
     [Fact]
+    public void The_count_of_quiet_detectors_is_that_of_the_diagnosis()
+    {
+        Assert.Equal(Catalog.All.Count, Scenes.EmptyDiagnosis().DetectorCount);
+        var fewer = new DiagnosisResult
+        {
+            Current = Scenes.Empty(),
+            Thresholds = Thresholds.Default,
+            Findings = [],
+            Limitations = [],
+            DetectorCount = 3,
+        };
+        Assert.Equal("No problems found. None of the 3 detectors fired.", Render(fewer).Lines[2]);
+    }
+
+    [Fact]
     public void Findings_below_the_chosen_severity_are_counted_not_shown()
     {
         var result = Scenes.Judged([Scenes.QueueFull, Scenes.HostNote]);
         var lines = Render(result, shown: []).Lines;
-        Assert.Equal("No problems found. None of the 13 detectors fired at or above the chosen severity (2 below it).", lines[2]);
+        Assert.Equal($"No problems found. None of the {Catalog.All.Count} detectors fired at or above the chosen severity (2 below it).", lines[2]);
         Assert.DoesNotContain(lines, l => l.Contains("listen-overflow", StringComparison.Ordinal));
     }
 
