@@ -11,12 +11,9 @@ namespace TcpDoctor.Cli.Rendering;
 /// </summary>
 internal sealed class DiagnosisJsonRenderer : IRenderer<DiagnosisReport>
 {
-    public void Render(DiagnosisReport document, Output output)
+    public void Render(DiagnosisReport document, Output o)
     {
-        ArgumentNullException.ThrowIfNull(document);
-        ArgumentNullException.ThrowIfNull(output);
-        var (result, findings) = (document.Result, document.Shown);
-        var o = output;
+        var (result, findings) = document;
         var snapshot = result.Current;
         using var j = JsonOutput.Create(o.Stream);
         j.WriteStartObject();

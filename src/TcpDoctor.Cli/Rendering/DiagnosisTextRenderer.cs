@@ -7,12 +7,9 @@ namespace TcpDoctor.Cli.Rendering;
 /// <summary>Findings for people: a story each, worst first, then a compact state summary.</summary>
 internal sealed class DiagnosisTextRenderer : IRenderer<DiagnosisReport>
 {
-    public void Render(DiagnosisReport document, Output output)
+    public void Render(DiagnosisReport document, Output o)
     {
-        ArgumentNullException.ThrowIfNull(document);
-        ArgumentNullException.ThrowIfNull(output);
-        var (result, findings) = (document.Result, document.Shown);
-        var o = output;
+        var (result, findings) = document;
         var w = o.Writer;
         var width = o.Width;
         var snapshot = result.Current;

@@ -5,12 +5,10 @@ namespace TcpDoctor.Cli.Rendering;
 /// <summary><c>explain</c>: the catalog of findings that have a page, or one page with its headings in bold.</summary>
 internal static class ExplainRenderer
 {
-    public static void Catalog(Output output, IEnumerable<string> ids)
+    public static void Catalog(Output o, IEnumerable<string> ids)
     {
-        ArgumentNullException.ThrowIfNull(output);
-        ArgumentNullException.ThrowIfNull(ids);
-        var w = output.Writer;
-        w.WriteLine(output.Bold("Findings tcpdoctor names") + output.Dim("  (tcpdoctor explain ID for the page)"));
+        var w = o.Writer;
+        w.WriteLine(o.Bold("Findings tcpdoctor names") + o.Dim("  (tcpdoctor explain ID for the page)"));
         foreach (var id in ids)
         {
             var (title, _) = FindingPages.Headline(FindingPages.Get(id)!);
@@ -18,13 +16,11 @@ internal static class ExplainRenderer
         }
     }
 
-    public static void Page(Output output, string markdown)
+    public static void Page(Output o, string markdown)
     {
-        ArgumentNullException.ThrowIfNull(output);
-        ArgumentNullException.ThrowIfNull(markdown);
         foreach (var line in markdown.Split('\n'))
         {
-            output.Writer.WriteLine(line.StartsWith('#') ? output.Bold(line) : line);
+            o.Writer.WriteLine(line.StartsWith('#') ? o.Bold(line) : line);
         }
     }
 }

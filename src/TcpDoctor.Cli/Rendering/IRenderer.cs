@@ -7,5 +7,5 @@ namespace TcpDoctor.Cli.Rendering;
 /// </summary>
 internal interface IRenderer<in T>
 {
-    void Render(T document, Output output);
+    void Render(T document, Output o);
 }

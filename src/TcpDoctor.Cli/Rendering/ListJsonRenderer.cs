@@ -6,15 +6,13 @@ namespace TcpDoctor.Cli.Rendering;
 /// </summary>
 internal sealed class ListJsonRenderer : IRenderer<SocketTable>
 {
-    public void Render(SocketTable document, Output output)
+    public void Render(SocketTable document, Output o)
     {
-        ArgumentNullException.ThrowIfNull(document);
-        ArgumentNullException.ThrowIfNull(output);
-        var snapshot = document.Snapshot;
-        var stream = output.Stream;
+        var (snapshot, rows) = document;
+        var stream = o.Stream;
         using var j = JsonOutput.Create(stream, indented: false);
         j.WriteStartArray();
-        foreach (var s in document.Rows)
+        foreach (var s in rows)
         {
             SocketJson.Write(j, s, snapshot);
             if (j.BytesPending > 1 << 16)
@@ -28,7 +26,7 @@ internal sealed class ListJsonRenderer : IRenderer<SocketTable>
         stream.WriteByte((byte)'\n');
         foreach (var notice in snapshot.Notices)
         {
-            output.Note(notice);
+            o.Note(notice);
         }
     }
 }

@@ -10,15 +10,13 @@ namespace TcpDoctor.Cli.Rendering;
 /// </summary>
 internal sealed class ListTextRenderer : IRenderer<SocketTable>
 {
-    public void Render(SocketTable document, Output output)
+    public void Render(SocketTable document, Output o)
     {
-        ArgumentNullException.ThrowIfNull(document);
-        ArgumentNullException.ThrowIfNull(output);
-        var (o, snapshot) = (output, document.Snapshot);
+        var (snapshot, rows) = document;
         var w = o.Writer;
         w.WriteLine(o.Bold($"{"State",-12}{"Recv-Q",7} {"Send-Q",7} {"Local",-26} {"Peer",-26} {"Process",-22} {"Timer",-18} {"Idle s/r",-13} {"RTT",7}"));
         var n = 0;
-        foreach (var s in document.Rows)
+        foreach (var s in rows)
         {
             n++;
             w.Write(s.State.ToNetstatName().PadRight(12));

@@ -6,12 +6,9 @@ namespace TcpDoctor.Cli.Rendering;
 /// <summary><c>summary --format json</c>: <c>states</c> maps every netstat state name to its count (the contract).</summary>
 internal sealed class SummaryJsonRenderer : IRenderer<SummaryReport>
 {
-    public void Render(SummaryReport document, Output output)
+    public void Render(SummaryReport document, Output o)
     {
-        ArgumentNullException.ThrowIfNull(document);
-        ArgumentNullException.ThrowIfNull(output);
-        var (snapshot, s) = (document.Snapshot, document.Summary);
-        var o = output;
+        var (snapshot, s) = document;
         using var j = JsonOutput.Create(o.Stream);
         j.WriteStartObject();
         JsonOutput.WriteSnapshotHeader(j, snapshot);

@@ -7,12 +7,9 @@ namespace TcpDoctor.Cli.Rendering;
 /// <summary><c>summary</c> for people: counts by state, then the busiest ports, peers and processes.</summary>
 internal sealed class SummaryTextRenderer : IRenderer<SummaryReport>
 {
-    public void Render(SummaryReport document, Output output)
+    public void Render(SummaryReport document, Output o)
     {
-        ArgumentNullException.ThrowIfNull(document);
-        ArgumentNullException.ThrowIfNull(output);
-        var (snapshot, s) = (document.Snapshot, document.Summary);
-        var o = output;
+        var (snapshot, s) = document;
         var w = o.Writer;
         var source = snapshot.Source == SocketSource.SockDiag ? "sock_diag" : "/proc/net/tcp";
         var where = snapshot.NetworkNamespace is { } ns ? $" (netns {ns})" : string.Empty;

@@ -16,14 +16,14 @@ public sealed class DiagnosisResult
     /// <summary>How many detectors judged the snapshots: every one in the catalog unless told otherwise.</summary>
     public int DetectorCount { get; init; } = Diagnoser.AllDetectors.Count;
 
+    /// <summary>Ok when nothing is at warning or above, else the worst severity: what monitoring reports.</summary>
+    public DiagnosisStatus Status => DiagnosisStatuses.Of(Worst);
+
     /// <summary>Worst severity, null when there are no findings.</summary>
     public Severity? Worst => Diagnoser.Worst(Findings);
 
-    /// <summary>Ok when nothing is at warning or above, else the worst severity.</summary>
-    public DiagnosisStatus Status => DiagnosisStatuses.Of(Worst);
-
     /// <summary>0 when nothing is at warning or above, 1 for a warning, 2 for a critical.</summary>
-    public int ExitCode => (int)Status.ToExitCode();
+    public int ExitCode => Worst is { } w ? w.ToExitCode() : ExitCodes.Ok;
 
     /// <summary>
     /// Takes a snapshot, waits <paramref name="sample"/> (counter deltas and new connections need two

@@ -2,8 +2,8 @@ namespace TcpDoctor.Diagnosis;
 
 /// <summary>
 /// The verdict of one diagnosis, as monitoring reads it: ok when nothing is at warning or above (info
-/// findings do not count), else the worst severity. diagnose's JSON <c>status</c>, its exit code, and
-/// what check and serve report.
+/// findings do not count), else the worst severity. diagnose's JSON <c>status</c> (its exit code agrees),
+/// and what check and serve report.
 /// </summary>
 public enum DiagnosisStatus
 {
@@ -20,14 +20,6 @@ public static class DiagnosisStatuses
         DiagnosisStatus.Critical => "critical",
         DiagnosisStatus.Warning => "warning",
         _ => "ok",
-    };
-
-    /// <summary>The Nagios exit code: 0 ok, 1 warning, 2 critical.</summary>
-    public static ExitCode ToExitCode(this DiagnosisStatus status) => status switch
-    {
-        DiagnosisStatus.Critical => ExitCode.Critical,
-        DiagnosisStatus.Warning => ExitCode.Warning,
-        _ => ExitCode.Ok,
     };
 
     /// <summary>The status a set of findings gives: its worst severity, where info is ok.</summary>
