@@ -37,6 +37,7 @@ internal static class DiagnoseCommand
         snapshotArgs.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var renderer = Renderers.For(parse.GetValue(format), text: new DiagnosisTextRenderer(), json: new DiagnosisJsonRenderer());
             var noColor = parse.GetValue(GlobalOptions.NoColor);
             if (thresholdArgs.ListRequested(parse))
             {
@@ -56,14 +57,7 @@ internal static class DiagnoseCommand
             var result = await DiagnosisResult.SampleAsync(snapshotArgs.ToOptions(parse), sampleFor, thresholds, cancellationToken);
             var shown = result.Findings.Where(f => f.Severity >= parse.GetValue(minSeverity)).ToList();
             using var output = Output.ForStdout(noColor);
-            if (parse.GetValue(format) == OutputFormat.Json)
-            {
-                DiagnosisJsonRenderer.Render(output, result, shown);
-            }
-            else
-            {
-                DiagnosisTextRenderer.Render(output, result, shown);
-            }
+            renderer.Render(new DiagnosisReport(result, shown), output);
 
             return (int)result.ExitCode;
         });

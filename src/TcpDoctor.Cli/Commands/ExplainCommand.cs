@@ -26,26 +26,15 @@ internal static class ExplainCommand
         command.SetAction(parse =>
         {
             using var output = Output.ForStdout(parse.GetValue(GlobalOptions.NoColor));
-            var w = output.Writer;
             if (parse.GetValue(id) is not { } wanted)
             {
-                w.WriteLine(output.Bold("Findings tcpdoctor names") + output.Dim("  (tcpdoctor explain ID for the page)"));
-                foreach (var known in FindingPages.Ids)
-                {
-                    var (title, _) = FindingPages.Headline(FindingPages.Get(known)!);
-                    w.WriteLine($"  {known,-28}{title}");
-                }
-
+                ExplainRenderer.Catalog(output, FindingPages.Ids);
                 return (int)ExitCode.Ok;
             }
 
             var page = FindingPages.Get(wanted)
                 ?? throw Usage.Error($"no finding '{wanted}'; 'tcpdoctor explain' lists them: {string.Join(", ", FindingPages.Ids)}.");
-            foreach (var line in page.Split('\n'))
-            {
-                w.WriteLine(line.StartsWith('#') ? output.Bold(line) : line);
-            }
-
+            ExplainRenderer.Page(output, page);
             return (int)ExitCode.Ok;
         });
         return command;

@@ -29,6 +29,7 @@ internal static class ListCommand
         snapshotArgs.AddTo(command);
         command.SetAction(parse =>
         {
+            var renderer = Renderers.For(parse.GetValue(format), text: new ListTextRenderer(), json: new ListJsonRenderer());
             var filter = filters.ToFilter(parse);
             var max = parse.GetValue(limit) ?? int.MaxValue;
             if (max < 0)
@@ -48,15 +49,7 @@ internal static class ListCommand
             }
 
             using var output = Output.ForStdout(parse.GetValue(GlobalOptions.NoColor));
-            var rows = Select(snapshot, filter, max);
-            if (parse.GetValue(format) == OutputFormat.Json)
-            {
-                ListRenderers.Json(output, snapshot, rows);
-            }
-            else
-            {
-                ListRenderers.Text(output, snapshot, rows);
-            }
+            renderer.Render(new SocketTable(snapshot, Select(snapshot, filter, max)), output);
 
             return (int)ExitCode.Ok;
         });

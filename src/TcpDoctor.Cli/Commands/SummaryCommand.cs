@@ -36,19 +36,13 @@ internal static class SummaryCommand
                 throw Usage.Error("--top must be at least 1.");
             }
 
+            var renderer = Renderers.For(parse.GetValue(format), text: new SummaryTextRenderer(), json: new SummaryJsonRenderer());
             var snapshot = snapshotArgs.Take(parse);
             var sw = System.Diagnostics.Stopwatch.StartNew();
             var summary = SocketSummary.Build(snapshot, n);
             var built = sw.Elapsed;
             using var output = Output.ForStdout(parse.GetValue(GlobalOptions.NoColor));
-            if (parse.GetValue(format) == OutputFormat.Json)
-            {
-                SummaryJsonRenderer.Render(output, snapshot, summary);
-            }
-            else
-            {
-                SummaryTextRenderer.Render(output, snapshot, summary);
-            }
+            renderer.Render(new SummaryReport(snapshot, summary), output);
 
             if (Environment.GetEnvironmentVariable("TCPDOCTOR_TIMINGS") is not (null or "" or "0"))
             {

@@ -9,17 +9,18 @@ namespace TcpDoctor.Cli.Rendering;
 /// title, subject (only what applies; ports are numbers), evidence (named figures), remedies (the contract),
 /// plus summary, outlook, confirm and timeToFullSeconds.
 /// </summary>
-internal static class DiagnosisJsonRenderer
+internal sealed class DiagnosisJsonRenderer : IRenderer<DiagnosisReport>
 {
-    public static void Render(Output o, DiagnosisResult result, IReadOnlyList<Finding> findings)
+    public void Render(DiagnosisReport document, Output o)
     {
+        var (result, findings) = document;
         var snapshot = result.Current;
         using var j = JsonOutput.Create(o.Stream);
         j.WriteStartObject();
         JsonOutput.WriteSnapshotHeader(j, snapshot);
 
         j.WriteNumber("sampleSeconds", result.Previous is { } prev ? Math.Round(snapshot.SecondsSince(prev), 3) : 0);
-        j.WriteString("status", result.Worst is { } worst && worst >= Severity.Warning ? worst.ToName() : "ok");
+        j.WriteString("status", result.Status.ToName());
         j.WriteNumber("exitCode", result.ExitCode);
         j.WriteStartArray("findings");
         foreach (var f in findings)

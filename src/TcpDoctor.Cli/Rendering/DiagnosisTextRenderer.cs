@@ -5,23 +5,24 @@ using TcpDoctor.Sockets;
 namespace TcpDoctor.Cli.Rendering;
 
 /// <summary>Findings for people: a story each, worst first, then a compact state summary.</summary>
-internal static class DiagnosisTextRenderer
+internal sealed class DiagnosisTextRenderer : IRenderer<DiagnosisReport>
 {
-    public static void Render(Output o, DiagnosisResult result, IReadOnlyList<Finding> findings)
+    public void Render(DiagnosisReport document, Output o)
     {
+        var (result, findings) = document;
         var w = o.Writer;
-        var width = Wrap.Width();
+        var width = o.Width;
         var snapshot = result.Current;
         var where = snapshot.NetworkNamespace is { } ns ? $" (netns {ns})" : string.Empty;
         var sampled = result.Previous is { } prev ? $", sampled {Duration.Format(TimeSpan.FromSeconds(snapshot.SecondsSince(prev)))}" : ", instant";
-        w.WriteLine(o.Bold($"{snapshot.HostName}{where}: {Text.N(snapshot.Sockets.Count)} TCP sockets") +
+        w.WriteLine(o.Bold($"{snapshot.HostName}{where}: {Say.N(snapshot.Sockets.Count)} TCP sockets") +
                     o.Dim($"  {snapshot.TakenAt.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture)}{sampled}"));
         w.WriteLine();
 
         if (findings.Count == 0)
         {
-            w.WriteLine(o.Bold("No problems found.") + " None of the 13 detectors fired" +
-                        (result.Findings.Count > findings.Count ? $" at or above the chosen severity ({Text.N(result.Findings.Count)} below it)." : "."));
+            w.WriteLine(o.Bold("No problems found.") + $" None of the {Say.N(result.DetectorCount)} detectors fired" +
+                        (result.Findings.Count > findings.Count ? $" at or above the chosen severity ({Say.N(result.Findings.Count)} below it)." : "."));
         }
 
         foreach (var f in findings)
@@ -94,7 +95,7 @@ internal static class DiagnosisTextRenderer
 
         var counts = StateCounts.Of(snapshot.Sockets);
 
-        w.WriteLine(o.Dim("States: " + (counts.Total == 0 ? "none" : string.Join(", ", counts.NonZero().Select(c => $"{c.State.ToNetstatName()} {Text.N(c.Count)}")))));
+        w.WriteLine(o.Dim("States: " + (counts.Total == 0 ? "none" : string.Join(", ", counts.NonZero().Select(c => $"{c.State.ToNetstatName()} {Say.N(c.Count)}")))));
         foreach (var note in result.Limitations.Concat(snapshot.Notices))
         {
             foreach (var line in Wrap.Lines("note: " + note, width, string.Empty))
@@ -103,9 +104,6 @@ internal static class DiagnosisTextRenderer
             }
         }
     }
-
-    /// <summary>[2001:db8::5]:5432, not 2001:db8::5:5432.</summary>
-    private static string Bracket(string address) => address.Contains(':', StringComparison.Ordinal) ? $"[{address}]" : address;
 
     private static string SubjectLine(FindingSubject s)
     {
@@ -117,7 +115,7 @@ internal static class DiagnosisTextRenderer
 
         if (s.LocalPort is { } lp)
         {
-            parts.Add($"local {Bracket(s.LocalAddress ?? "*")}:{lp.ToString(CultureInfo.InvariantCulture)}");
+            parts.Add("local " + Say.Endpoint(s.LocalAddress ?? "*", lp));
         }
         else if (s.LocalAddress is { } la)
         {
@@ -126,7 +124,7 @@ internal static class DiagnosisTextRenderer
 
         if (s.RemoteAddress is { } ra)
         {
-            parts.Add(s.RemotePort is { } rp ? $"peer {Bracket(ra)}:{rp.ToString(CultureInfo.InvariantCulture)}" : $"peer {ra}");
+            parts.Add("peer " + (s.RemotePort is { } rp ? Say.Endpoint(ra, rp) : ra));
         }
 
         if (s.State is { } st)

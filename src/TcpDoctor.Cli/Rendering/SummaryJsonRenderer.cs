@@ -4,10 +4,11 @@ using TcpDoctor.Sockets;
 namespace TcpDoctor.Cli.Rendering;
 
 /// <summary><c>summary --format json</c>: <c>states</c> maps every netstat state name to its count (the contract).</summary>
-internal static class SummaryJsonRenderer
+internal sealed class SummaryJsonRenderer : IRenderer<SummaryReport>
 {
-    public static void Render(Output o, Snapshot snapshot, SocketSummary s)
+    public void Render(SummaryReport document, Output o)
     {
+        var (snapshot, s) = document;
         using var j = JsonOutput.Create(o.Stream);
         j.WriteStartObject();
         JsonOutput.WriteSnapshotHeader(j, snapshot);

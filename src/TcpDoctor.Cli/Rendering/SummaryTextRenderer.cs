@@ -1,16 +1,19 @@
 using System.Globalization;
+using TcpDoctor.Diagnosis;
 using TcpDoctor.Sockets;
 
 namespace TcpDoctor.Cli.Rendering;
 
-internal static class SummaryTextRenderer
+/// <summary><c>summary</c> for people: counts by state, then the busiest ports, peers and processes.</summary>
+internal sealed class SummaryTextRenderer : IRenderer<SummaryReport>
 {
-    public static void Render(Output o, Snapshot snapshot, SocketSummary s)
+    public void Render(SummaryReport document, Output o)
     {
+        var (snapshot, s) = document;
         var w = o.Writer;
         var source = snapshot.Source == SocketSource.SockDiag ? "sock_diag" : "/proc/net/tcp";
         var where = snapshot.NetworkNamespace is { } ns ? $" (netns {ns})" : string.Empty;
-        w.WriteLine(o.Bold($"{snapshot.HostName}{where}: {Text.N(s.All.Total)} TCP sockets") +
+        w.WriteLine(o.Bold($"{snapshot.HostName}{where}: {Say.N(s.All.Total)} TCP sockets") +
                     o.Dim($"  {snapshot.TakenAt.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture)}, read from {source}"));
         w.WriteLine();
 
@@ -22,7 +25,7 @@ internal static class SummaryTextRenderer
                 continue;
             }
 
-            w.WriteLine($"  {state.ToNetstatName(),-12}{Text.N(s.All[state]),9}{Text.N(s.IPv4[state]),9}{Text.N(s.IPv6[state]),9}");
+            w.WriteLine($"  {state.ToNetstatName(),-12}{Say.N(s.All[state]),9}{Say.N(s.IPv4[state]),9}{Say.N(s.IPv6[state]),9}");
         }
 
         if (s.All.Total == 0)
@@ -36,9 +39,9 @@ internal static class SummaryTextRenderer
             w.WriteLine(o.Bold("Service ports (this host listens)") + o.Dim("  sockets on the port, by state; accept queue/backlog"));
             foreach (var g in s.Services)
             {
-                var queue = g.Backlog > 0 ? $"  queue {Text.N(g.AcceptQueue)}/{Text.N(g.Backlog)}" : string.Empty;
+                var queue = g.Backlog > 0 ? $"  queue {Say.N(g.AcceptQueue)}/{Say.N(g.Backlog)}" : string.Empty;
                 var full = g.Backlog > 0 && g.AcceptQueue > g.Backlog ? o.Red(" FULL") : string.Empty;
-                w.WriteLine($"  :{g.Port.ToString(CultureInfo.InvariantCulture),-7}{Text.N(g.Counts.Total),8}  {Text.Breakdown(g.Counts)}{o.Dim(queue)}{full}");
+                w.WriteLine($"  :{g.Port.ToString(CultureInfo.InvariantCulture),-7}{Say.N(g.Counts.Total),8}  {Text.Breakdown(g.Counts)}{o.Dim(queue)}{full}");
             }
         }
 
@@ -51,7 +54,7 @@ internal static class SummaryTextRenderer
             w.WriteLine(o.Bold("Processes") + o.Dim("  grouped by command"));
             foreach (var p in s.Processes)
             {
-                w.WriteLine($"  {p.Command,-16}{Text.N(p.Counts.Total),8}  {Text.Breakdown(p.Counts)}  {o.Dim("pid " + Text.Pids(p.Pids))}");
+                w.WriteLine($"  {p.Command,-16}{Say.N(p.Counts.Total),8}  {Text.Breakdown(p.Counts)}  {o.Dim("pid " + Text.Pids(p.Pids))}");
             }
         }
 
@@ -61,20 +64,20 @@ internal static class SummaryTextRenderer
         var tw = s.All[TcpState.TimeWait];
         if (sysctls.TcpMaxTwBuckets is { } buckets and > 0)
         {
-            w.WriteLine($"  TIME_WAIT {Text.N(tw)} of {Text.N(buckets)} buckets ({Text.Pct((double)tw / buckets)}); each lasts 60 s");
+            w.WriteLine($"  TIME_WAIT {Say.N(tw)} of {Say.N(buckets)} buckets ({Say.Pct((double)tw / buckets)}); each lasts 60 s");
         }
         else
         {
-            w.WriteLine($"  TIME_WAIT {Text.N(tw)}; each lasts 60 s");
+            w.WriteLine($"  TIME_WAIT {Say.N(tw)}; each lasts 60 s");
         }
 
         if (s.EphemeralRange is var (low, high) && s.UsableEphemeralPorts is { } usable)
         {
-            w.WriteLine($"  ephemeral range {low}-{high}: {Text.N(usable)} usable ports per (source, destination, port)");
+            w.WriteLine($"  ephemeral range {low}-{high}: {Say.N(usable)} usable ports per (source, destination, port)");
             foreach (var b in s.PortBudgets.Take(5))
             {
                 var frac = usable > 0 ? (double)b.Used / usable : 1;
-                var line = $"  {b.LocalAddress} -> {Text.Endpoint(b.RemoteAddress, b.RemotePort),-28}{Text.N(b.Used),8} used ({Text.Pct(frac)}), {Text.N(b.TimeWait)} in TIME_WAIT";
+                var line = $"  {b.LocalAddress} -> {Say.ExactEndpoint(b.RemoteAddress, b.RemotePort),-28}{Say.N(b.Used),8} used ({Say.Pct(frac)}), {Say.N(b.TimeWait)} in TIME_WAIT";
                 w.WriteLine(frac >= 0.8 ? o.Red(line) : frac >= 0.5 ? o.Yellow(line) : line);
             }
         }
@@ -86,7 +89,7 @@ internal static class SummaryTextRenderer
 
         if (s.Unattributed > 0)
         {
-            w.WriteLine(o.Dim($"{Text.N(s.Unattributed)} of {Text.N(s.WithInode)} sockets with a file descriptor were not matched to a process."));
+            w.WriteLine(o.Dim($"{Say.N(s.Unattributed)} of {Say.N(s.WithInode)} sockets with a file descriptor were not matched to a process."));
         }
 
         foreach (var notice in snapshot.Notices)
@@ -107,8 +110,8 @@ internal static class SummaryTextRenderer
         w.WriteLine(o.Bold(title));
         foreach (var g in groups)
         {
-            var name = g.Port == 0 ? g.Address.ToString() : Text.Endpoint(g.Address, g.Port);
-            w.WriteLine($"  {name,-30}{Text.N(g.Counts.Total),8}  {Text.Breakdown(g.Counts)}");
+            var name = g.Port == 0 ? g.Address.ToString() : Say.ExactEndpoint(g.Address, g.Port);
+            w.WriteLine($"  {name,-30}{Say.N(g.Counts.Total),8}  {Text.Breakdown(g.Counts)}");
         }
     }
 }

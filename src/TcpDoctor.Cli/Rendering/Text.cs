@@ -1,20 +1,13 @@
 using System.Globalization;
 using System.Text;
+using TcpDoctor.Diagnosis;
 using TcpDoctor.Sockets;
 
 namespace TcpDoctor.Cli.Rendering;
 
-/// <summary>Small text helpers shared by the text renderers.</summary>
+/// <summary>Groupings the text renderers share; numbers and endpoints come from <see cref="Say"/>.</summary>
 internal static class Text
 {
-    public static string N(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
-
-    public static string Pct(double fraction) => (fraction * 100).ToString(fraction < 0.1 ? "0.0" : "0", CultureInfo.InvariantCulture) + "%";
-
-    /// <summary>addr:port, IPv6 in brackets the way ss prints it.</summary>
-    public static string Endpoint(NetAddress address, ushort port) =>
-        address.IsIPv6 ? $"[{address}]:{port.ToString(CultureInfo.InvariantCulture)}" : $"{address}:{port.ToString(CultureInfo.InvariantCulture)}";
-
     /// <summary>"ESTABLISHED 118, TIME_WAIT 2" — the states of a group, biggest first.</summary>
     public static string Breakdown(StateCounts counts, int max = 4)
     {
@@ -33,7 +26,7 @@ internal static class Text
                 sb.Append(", ");
             }
 
-            sb.Append(state.ToNetstatName()).Append(' ').Append(N(count));
+            sb.Append(state.ToNetstatName()).Append(' ').Append(Say.N(count));
         }
 
         return sb.ToString();
@@ -42,6 +35,6 @@ internal static class Text
     public static string Pids(IReadOnlyCollection<int> pids, int max = 6)
     {
         var shown = string.Join(",", pids.Take(max).Select(p => p.ToString(CultureInfo.InvariantCulture)));
-        return pids.Count > max ? $"{shown},… ({N(pids.Count)} pids)" : shown;
+        return pids.Count > max ? $"{shown},… ({Say.N(pids.Count)} pids)" : shown;
     }
 }

@@ -34,10 +34,10 @@ internal sealed class WatchLineWriter(TextWriter writer, TimeZoneInfo zone)
         var b = new StringBuilder(256);
         b.Append(sample.Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", inv));
         var all = sample.Aggregates.All;
-        b.Append("  total ").Append(WatchText.N(all.Total));
+        b.Append("  total ").Append(Say.N(all.Total));
         foreach (var (state, count) in all.NonZero())
         {
-            b.Append("  ").Append(state.ToNetstatName()).Append(' ').Append(WatchText.N(count));
+            b.Append("  ").Append(state.ToNetstatName()).Append(' ').Append(Say.N(count));
         }
 
         var r = sample.Rates;

@@ -87,7 +87,7 @@ internal static class WatchScreen
         {
             line.Add("  " + WatchText.Clock(s.Time, zone));
             line.Add("  every " + Duration.Format(model.Interval));
-            line.Add("  " + WatchText.N(s.Aggregates.All.Total) + " sockets");
+            line.Add("  " + Say.N(s.Aggregates.All.Total) + " sockets");
         }
 
         return line;
@@ -184,7 +184,7 @@ internal static class WatchScreen
         {
             var now = sample.Aggregates.All[state];
             var growth = seconds > 0 ? WatchText.Growth((now - window!.Aggregates.All[state]) / seconds) : "-";
-            lines.Add(new ScreenLine(w).Add(state.ToNetstatName().PadRight(StateName)).Add(WatchText.N(now).PadLeft(StateNow))
+            lines.Add(new ScreenLine(w).Add(state.ToNetstatName().PadRight(StateName)).Add(Say.N(now).PadLeft(StateNow))
                 .Add(growth.PadLeft(StateGrowth)).Add("  ").Add(Sparkline.Of(model.History(state, sparkWidth), sparkWidth, !unicode), Info));
         }
 
@@ -237,7 +237,7 @@ internal static class WatchScreen
         foreach (var m in movers.Take(rows))
         {
             var name = m.Name.Length > nameWidth ? m.Name[..(nameWidth - 1)] + "…" : m.Name;
-            lines.Add(new ScreenLine(w).Add("  " + m.Kind.PadRight(5)).Add(name.PadRight(nameWidth)).Add(WatchText.N(m.Count).PadLeft(9))
+            lines.Add(new ScreenLine(w).Add("  " + m.Kind.PadRight(5)).Add(name.PadRight(nameWidth)).Add(Say.N(m.Count).PadLeft(9))
                 .Add(WatchText.Growth(m.GrowthPerSecond).PadLeft(11), m.GrowthPerSecond > 0 ? Warning : Style.Plain));
         }
 
@@ -322,7 +322,7 @@ internal static class WatchScreen
     private static ScreenLine LimitLine(ResourceTrend t, int w)
     {
         var what = "  " + (t.Subject is null ? t.Kind : t.Kind + " " + t.Subject);
-        var level = t.Limit is { } limit ? $"  {WatchText.N((long)t.Value)} of {WatchText.N((long)limit)}" : "  " + WatchText.N((long)t.Value);
+        var level = t.Limit is { } limit ? $"  {Say.N((long)t.Value)} of {Say.N((long)limit)}" : "  " + Say.N((long)t.Value);
         var rate = t.Trend.RatePerSecond is { } r ? "  " + WatchText.Growth(r) : string.Empty;
         var left = t.Trend.TimeToLimit!.Value;
         var ttl = left == TimeSpan.Zero ? "  full now" : "  full in " + Duration.Format(left);

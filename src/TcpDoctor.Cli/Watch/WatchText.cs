@@ -47,7 +47,7 @@ internal static class WatchText
     {
         null => "-",
         { } r when r == 0 => "0",
-        { } r when Math.Abs(r) >= 100 => Math.Round(r).ToString("N0", Inv),
+        { } r when Math.Abs(r) >= 100 => Say.N(r),
         { } r => r.ToString("0.0", Inv),
     };
 
@@ -58,8 +58,6 @@ internal static class WatchText
         > 0 => "+" + Rate(perSecond) + "/s",
         _ => "-" + Rate(-perSecond) + "/s",
     };
-
-    public static string N(long n) => n.ToString("N0", Inv);
 
     /// <summary>"appA[812] :8080 -> 10.0.0.2:80 ESTABLISHED", only the parts the subject has; "host" when it has none.</summary>
     public static string Subject(FindingSubject s)
@@ -77,7 +75,7 @@ internal static class WatchText
 
         if (s.LocalPort is { } lp)
         {
-            parts.Add(s.LocalAddress is { } la ? Endpoint(la, lp) : string.Create(Inv, $":{lp}"));
+            parts.Add(s.LocalAddress is { } la ? Say.Endpoint(la, lp) : string.Create(Inv, $":{lp}"));
         }
         else if (s.LocalAddress is { } la)
         {
@@ -86,7 +84,7 @@ internal static class WatchText
 
         if (s.RemoteAddress is { } ra)
         {
-            parts.Add("-> " + (s.RemotePort is { } rp ? Endpoint(ra, rp) : ra));
+            parts.Add("-> " + (s.RemotePort is { } rp ? Say.Endpoint(ra, rp) : ra));
         }
 
         if (s.State is { } st)
@@ -96,8 +94,4 @@ internal static class WatchText
 
         return parts.Count == 0 ? "host" : string.Join(' ', parts);
     }
-
-    /// <summary>addr:port with IPv6 in brackets.</summary>
-    public static string Endpoint(string address, int port) =>
-        address.Contains(':', StringComparison.Ordinal) ? string.Create(Inv, $"[{address}]:{port}") : string.Create(Inv, $"{address}:{port}");
 }

@@ -13,6 +13,12 @@ public sealed class DiagnosisResult
 
     public required IReadOnlyList<string> Limitations { get; init; }
 
+    /// <summary>How many detectors judged the snapshots: every one in the catalog unless told otherwise.</summary>
+    public int DetectorCount { get; init; } = Diagnoser.AllDetectors.Count;
+
+    /// <summary>Ok when nothing is at warning or above, else the worst severity: what monitoring reports.</summary>
+    public DiagnosisStatus Status => DiagnosisStatuses.Of(Worst);
+
     /// <summary>Worst severity, null when there are no findings.</summary>
     public Severity? Worst => Diagnoser.Worst(Findings);
 

@@ -3,7 +3,10 @@ using TcpDoctor.Sockets;
 
 namespace TcpDoctor.Diagnosis;
 
-/// <summary>Numbers for people, invariant everywhere: "1,000", "64%", "80/s", "4.5s".</summary>
+/// <summary>
+/// Numbers for people, invariant everywhere: "1,000", "64%", "80/s", "4.5s", "[2001:db8::5]:5432". The one
+/// formatter: findings, the text renderers and watch all print through it, so they cannot disagree.
+/// </summary>
 internal static class Say
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
@@ -58,11 +61,15 @@ internal static class Say
 
     public static string Addr(NetAddress a) => a.Unmapped.ToString();
 
-    public static string Endpoint(NetAddress a, int port)
-    {
-        var u = a.Unmapped;
-        return u.IsIPv6 ? $"[{u}]:{port.ToString(Inv)}" : $"{u}:{port.ToString(Inv)}";
-    }
+    /// <summary>An endpoint in prose: a v4-mapped address reads as the IPv4 address it is.</summary>
+    public static string Endpoint(NetAddress a, int port) => Endpoint(Addr(a), port);
+
+    /// <summary>The endpoint as the kernel reports it, the way ss prints it: a v4-mapped address stays mapped.</summary>
+    public static string ExactEndpoint(NetAddress a, int port) => Endpoint(a.ToString(), port);
+
+    /// <summary>addr:port, an IPv6 address in brackets: [2001:db8::5]:5432, not 2001:db8::5:5432.</summary>
+    public static string Endpoint(string address, int port) =>
+        address.Contains(':', StringComparison.Ordinal) ? $"[{address}]:{port.ToString(Inv)}" : $"{address}:{port.ToString(Inv)}";
 
     /// <summary>"1 connection", "3 connections".</summary>
     public static string Count(long n, string one, string many) => N(n) + " " + (n == 1 ? one : many);

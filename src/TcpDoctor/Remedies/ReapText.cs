@@ -8,10 +8,7 @@ namespace TcpDoctor.Remedies;
 public static class ReapText
 {
     /// <summary>The exact endpoint the kernel reports (a v4-mapped address stays mapped): 10.0.0.1:80, [::1]:80.</summary>
-    public static string Endpoint(NetAddress address, ushort port) =>
-        address.IsIPv6
-            ? string.Create(CultureInfo.InvariantCulture, $"[{address}]:{port}")
-            : string.Create(CultureInfo.InvariantCulture, $"{address}:{port}");
+    public static string Endpoint(NetAddress address, ushort port) => Say.ExactEndpoint(address, port);
 
     /// <summary>The rule's criteria in one line: "state FIN_WAIT2, older than 30s, local port 80".</summary>
     public static string Describe(ReapRule rule)

@@ -1,36 +1,18 @@
 using System.Globalization;
+using TcpDoctor.Diagnosis;
 using TcpDoctor.Sockets;
 
 namespace TcpDoctor.Cli.Rendering;
 
 /// <summary>
-/// <c>list</c> output. Both renderers stream: each row is written as it comes, nothing holds the whole
-/// table (a 400k-row table widget would cost hundreds of MB).
+/// <c>list</c> for people: one row per socket, written as it comes (a 400k-row table widget would
+/// cost hundreds of MB).
 /// </summary>
-internal static class ListRenderers
+internal sealed class ListTextRenderer : IRenderer<SocketTable>
 {
-    public static void Json(Output o, Snapshot snapshot, IEnumerable<TcpSocket> rows)
+    public void Render(SocketTable document, Output o)
     {
-        var stream = o.Stream;
-        using var j = JsonOutput.Create(stream, indented: false);
-        j.WriteStartArray();
-        foreach (var s in rows)
-        {
-            SocketJson.Write(j, s, snapshot);
-            if (j.BytesPending > 1 << 16)
-            {
-                j.Flush();
-            }
-        }
-
-        j.WriteEndArray();
-        j.Flush();
-        stream.WriteByte((byte)'\n');
-        WriteNotices(snapshot);
-    }
-
-    public static void Text(Output o, Snapshot snapshot, IEnumerable<TcpSocket> rows)
-    {
+        var (snapshot, rows) = document;
         var w = o.Writer;
         w.WriteLine(o.Bold($"{"State",-12}{"Recv-Q",7} {"Send-Q",7} {"Local",-26} {"Peer",-26} {"Process",-22} {"Timer",-18} {"Idle s/r",-13} {"RTT",7}"));
         var n = 0;
@@ -42,9 +24,9 @@ internal static class ListRenderers
             w.Write(' ');
             w.Write(N(s.SendQueue).PadLeft(7));
             w.Write(' ');
-            w.Write(Rendering.Text.Endpoint(s.LocalAddress, s.LocalPort).PadRight(26));
+            w.Write(Say.ExactEndpoint(s.LocalAddress, s.LocalPort).PadRight(26));
             w.Write(' ');
-            w.Write((s.State == TcpState.Listen ? "*" : Rendering.Text.Endpoint(s.RemoteAddress, s.RemotePort)).PadRight(26));
+            w.Write((s.State == TcpState.Listen ? "*" : Say.ExactEndpoint(s.RemoteAddress, s.RemotePort)).PadRight(26));
             w.Write(' ');
             w.Write(ProcessText(s, snapshot).PadRight(22));
             w.Write(' ');
@@ -60,15 +42,10 @@ internal static class ListRenderers
             w.WriteLine(o.Dim("(no socket matches)"));
         }
 
-        WriteNotices(snapshot);
-    }
-
-    /// <summary>What the table could not show (no root, /proc source) goes to stderr, so JSON on stdout stays an array.</summary>
-    private static void WriteNotices(Snapshot snapshot)
-    {
+        // What the table could not show (no root, /proc source) goes to stderr, as with JSON.
         foreach (var notice in snapshot.Notices)
         {
-            Console.Error.WriteLine($"note: {notice}");
+            o.Note(notice);
         }
     }
 
