@@ -206,8 +206,8 @@ public sealed class WatchTests
     [Theory]
     [InlineData(64, "--interval 10ms is too short", "watch", "--interval", "10ms")]
     [InlineData(64, "--count 0 must be at least 1", "watch", "--count", "0")]
-    [InlineData(3, "is not a duration", "watch", "--interval", "soon")]
-    [InlineData(3, "is not a TCP state", "watch", "--state", "half-closed", "--count", "1")]
+    [InlineData(64, "is not a duration", "watch", "--interval", "soon")]
+    [InlineData(64, "is not a TCP state", "watch", "--state", "half-closed", "--count", "1")]
     [InlineData(3, "no network namespace", "watch", "--netns", "tdk-watch-missing", "--count", "1")]
     public void Bad_input_is_one_line_and_a_non_zero_exit(int code, string expected, params string[] args)
     {
