@@ -14,7 +14,13 @@ public static class Cli
     public static (int ExitCode, string Stdout, string Stderr) Run(params string[] args) =>
         CommandRunner.RunWithStatus("dotnet", [DllPath, .. args], TimeSpan.FromSeconds(60));
 
-    private static string Locate()
+    private static string Locate() => LocateBuilt(Path.Combine("src", "TcpDoctor.Cli"), "tcpdoctor.dll");
+
+    /// <summary>
+    /// The <paramref name="dll"/> a project of this repository (<paramref name="project"/>, relative to the root) built
+    /// for the same configuration as the tests.
+    /// </summary>
+    internal static string LocateBuilt(string project, string dll)
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
@@ -28,8 +34,8 @@ public static class Cli
             throw new InvalidOperationException("cannot find the repository root (tcpdoctor.slnx) above " + AppContext.BaseDirectory);
         }
 
-        var bin = Path.Combine(dir.FullName, "src", "TcpDoctor.Cli", "bin", configuration);
-        var dll = Directory.Exists(bin) ? Directory.EnumerateFiles(bin, "tcpdoctor.dll", SearchOption.AllDirectories).FirstOrDefault() : null;
-        return dll ?? throw new InvalidOperationException($"tcpdoctor.dll not built under {bin}");
+        var bin = Path.Combine(dir.FullName, project, "bin", configuration);
+        var found = Directory.Exists(bin) ? Directory.EnumerateFiles(bin, dll, SearchOption.AllDirectories).FirstOrDefault() : null;
+        return found ?? throw new InvalidOperationException($"{dll} not built under {bin}");
     }
 }

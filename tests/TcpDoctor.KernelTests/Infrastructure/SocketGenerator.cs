@@ -65,22 +65,5 @@ public sealed class SocketGenerator : IDisposable
         }
     }
 
-    private static string Locate()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "tcpdoctor.slnx")))
-        {
-            dir = dir.Parent;
-        }
-
-        if (dir is null)
-        {
-            throw new InvalidOperationException("cannot find the repository root (tcpdoctor.slnx) above " + AppContext.BaseDirectory);
-        }
-
-        var bin = Path.Combine(dir.FullName, "bench", "SocketGen", "bin", configuration);
-        var dll = Directory.Exists(bin) ? Directory.EnumerateFiles(bin, "socketgen.dll", SearchOption.AllDirectories).FirstOrDefault() : null;
-        return dll ?? throw new InvalidOperationException($"socketgen.dll not built under {bin}");
-    }
+    private static string Locate() => Cli.LocateBuilt(Path.Combine("bench", "SocketGen"), "socketgen.dll");
 }

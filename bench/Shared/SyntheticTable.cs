@@ -3,8 +3,8 @@ using TcpDoctor.Kernel;
 using TcpDoctor.Processes;
 using TcpDoctor.Sockets;
 
-// A copy of bench/EngineStep's synthetic table (that one sits in a top-level-statement file), with
-// a size that varies per call so consecutive samples differ as on a live host.
+// The synthetic socket table of the in-process benchmarks (bench/EngineStep, bench/HistorySize), linked
+// into each; an epoch per call lets consecutive samples differ as on a live host.
 internal static class Table
 {
     private static readonly DateTimeOffset Epoch = new(2026, 12, 3, 9, 0, 0, TimeSpan.Zero);
