@@ -1,4 +1,5 @@
 using System.CommandLine;
+using TcpDoctor.Snapshots;
 
 namespace TcpDoctor.Cli;
 
@@ -23,9 +24,12 @@ internal sealed class SnapshotArgs
         Processes = !parse.GetValue(_noProcesses),
     };
 
+    /// <summary>The live source these options describe.</summary>
+    public LiveSnapshotSource Source(ParseResult parse) => new(ToOptions(parse));
+
     public Snapshot Take(ParseResult parse)
     {
-        var snapshot = SnapshotReader.Read(ToOptions(parse));
+        var snapshot = Source(parse).Read();
         ReportTimings(snapshot);
         return snapshot;
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Sockets;
 using TcpDoctor.KernelTests.Infrastructure;
+using TcpDoctor.Snapshots;
 using TcpDoctor.Sockets;
 
 namespace TcpDoctor.KernelTests;

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using TcpDoctor.Diagnosis;
 using TcpDoctor.Diagnosis.Detectors;
 using TcpDoctor.KernelTests.Infrastructure;
+using TcpDoctor.Snapshots;
 using TcpDoctor.Sockets;
 
 namespace TcpDoctor.KernelTests;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using TcpDoctor.Cli.Rendering;
 using TcpDoctor.Diagnosis;
+using TcpDoctor.Watching;
 
 namespace TcpDoctor.Cli.Commands;
 
@@ -54,7 +55,9 @@ internal static class DiagnoseCommand
                 throw Usage.Error("--sample longer than 10m: use 'tcpdoctor watch' to observe over time.");
             }
 
-            var result = await DiagnosisResult.SampleAsync(snapshotArgs.ToOptions(parse), sampleFor, thresholds, cancellationToken);
+            var (current, previous) = (await Sampler.WindowAsync(snapshotArgs.Source(parse), sampleFor, cancellationToken: cancellationToken));
+            SnapshotArgs.ReportTimings(current);
+            var result = DiagnosisResult.Judge(current, previous, thresholds);
             var shown = result.Findings.Where(f => f.Severity >= parse.GetValue(minSeverity)).ToList();
             using var output = Output.ForStdout(noColor);
             renderer.Render(new DiagnosisReport(result, shown), output);

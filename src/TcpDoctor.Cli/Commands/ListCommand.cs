@@ -1,5 +1,6 @@
 using System.CommandLine;
 using TcpDoctor.Cli.Rendering;
+using TcpDoctor.Snapshots;
 using TcpDoctor.Sockets;
 
 namespace TcpDoctor.Cli.Commands;

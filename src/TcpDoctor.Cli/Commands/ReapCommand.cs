@@ -1,6 +1,7 @@
 using System.CommandLine;
 using TcpDoctor.Cli.Rendering;
 using TcpDoctor.Remedies;
+using TcpDoctor.Snapshots;
 using TcpDoctor.Sockets;
 
 namespace TcpDoctor.Cli.Commands;
@@ -149,24 +150,25 @@ internal static class ReapCommand
                 MaxPerMinute = limitOverride,
                 Audit = auditLog,
             };
-            using var enforcer = new ReapEnforcer(
+            var enforcer = new ReapEnforcer(
                 activePolicy,
                 policyPath is null ? null : () => ReapPolicyLoader.Load(policyPath, baseThresholds),
-                () => SnapshotReader.Read(snapshotOptions),
+                new LiveSnapshotSource(snapshotOptions),
                 (ISocketDestroyer?)destroyer ?? new DryRunDestroyer(),
                 options);
 
             var effectiveLimit = limitOverride ?? activePolicy.MaxPerMinute;
             return (int)(interval is null
-                ? RunOnce(enforcer, parse, json, effectiveLimit, cancellationToken)
+                ? await RunOnceAsync(enforcer, parse, json, effectiveLimit, cancellationToken)
                 : await RunContinuouslyAsync(enforcer, json, interval.Value, dryRun, effectiveLimit, cancellationToken));
         });
         return command;
     }
 
-    private static ExitCode RunOnce(ReapEnforcer enforcer, ParseResult parse, bool json, int maxPerMinute, CancellationToken cancellationToken)
+    private static async Task<ExitCode> RunOnceAsync(ReapEnforcer enforcer, ParseResult parse, bool json, int maxPerMinute, CancellationToken cancellationToken)
     {
-        var round = enforcer.RunOnce();
+        // Not cancellable: a round that started finishes, so the audit log and the report agree.
+        var round = await enforcer.RunOnceAsync(CancellationToken.None);
 
         // Ctrl+C during the round: it ends as an interrupted run, as it did when the signal killed it (the audit log has what was destroyed).
         cancellationToken.ThrowIfCancellationRequested();

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Reflection;
+using TcpDoctor.Snapshots;
 using TcpDoctor.Watching;
 using TcpDoctor.Watching.History;
 
@@ -103,18 +104,11 @@ internal static class RecordCommand
         CancellationToken cancellationToken)
     {
         // The first read happens before the first line, so a bad --netns fails with one line and no run.
-        var first = SnapshotReader.Read(options);
+        var live = new LiveSnapshotSource(options);
+        var first = live.Read();
         var pending = first;
         var sampler = new Sampler(
-            ct =>
-            {
-                if (Interlocked.Exchange(ref pending, null) is { } s)
-                {
-                    return ValueTask.FromResult(s);
-                }
-
-                return new ValueTask<Snapshot>(Task.Run(() => SnapshotReader.Read(options), ct));
-            },
+            ISnapshotSource.From(ct => Interlocked.Exchange(ref pending, null) is { } s ? ValueTask.FromResult(s) : live.ReadAsync(ct)),
             SampleComposer.Diagnose(thresholds),
             new SamplerOptions { Interval = every, Top = top });
 

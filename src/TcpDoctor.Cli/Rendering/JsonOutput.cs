@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using TcpDoctor.Snapshots;
 using TcpDoctor.Sockets;
 
 namespace TcpDoctor.Cli.Rendering;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using TcpDoctor.Diagnosis;
+using TcpDoctor.Snapshots;
 using TcpDoctor.Sockets;
 
 namespace TcpDoctor.Cli.Rendering;

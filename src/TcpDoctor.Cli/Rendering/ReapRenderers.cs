@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using TcpDoctor.Diagnosis;
 using TcpDoctor.Remedies;
+using TcpDoctor.Snapshots;
 using TcpDoctor.Sockets;
 
 namespace TcpDoctor.Cli.Rendering;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using TcpDoctor.Snapshots;
 using TcpDoctor.Sockets;
 
 namespace TcpDoctor.Cli.Rendering;

@@ -1,3 +1,4 @@
+using TcpDoctor.Snapshots;
 using TcpDoctor.Sockets;
 
 namespace TcpDoctor.Cli.Rendering;

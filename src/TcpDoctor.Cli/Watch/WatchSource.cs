@@ -1,3 +1,4 @@
+using TcpDoctor.Snapshots;
 using TcpDoctor.Sockets;
 
 namespace TcpDoctor.Cli.Watch;
@@ -9,13 +10,14 @@ namespace TcpDoctor.Cli.Watch;
 /// </summary>
 internal static class WatchSource
 {
-    public static Func<CancellationToken, ValueTask<Snapshot>> Live(SnapshotOptions options, SocketFilter filter)
+    public static ISnapshotSource Live(SnapshotOptions options, SocketFilter filter)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(filter);
-        return async cancellationToken =>
+        var live = new LiveSnapshotSource(options);
+        return ISnapshotSource.From(async cancellationToken =>
         {
-            var snapshot = await Task.Run(() => SnapshotReader.Read(options), cancellationToken).ConfigureAwait(false);
+            var snapshot = await live.ReadAsync(cancellationToken).ConfigureAwait(false);
             SnapshotArgs.ReportTimings(snapshot);
             if (filter.IdleOver is not null && snapshot.Source != SocketSource.SockDiag)
             {
@@ -23,7 +25,7 @@ internal static class WatchSource
             }
 
             return Filter(snapshot, filter);
-        };
+        });
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using TcpDoctor.Kernel;
 using TcpDoctor.Processes;
+using TcpDoctor.Snapshots;
 using TcpDoctor.Sockets;
 
 namespace TcpDoctor.Diagnosis;

@@ -1,3 +1,5 @@
+using TcpDoctor.Snapshots;
+
 namespace TcpDoctor.Diagnosis;
 
 /// <summary>One diagnosis: the snapshots it judged, its findings (worst first) and what it could not see.</summary>
@@ -25,25 +27,7 @@ public sealed class DiagnosisResult
     /// <summary>0 when nothing is at warning or above, 1 for a warning, 2 for a critical.</summary>
     public int ExitCode => (int)(Worst is { } w ? w.ToExitCode() : TcpDoctor.ExitCode.Ok);
 
-    /// <summary>
-    /// Takes a snapshot, waits <paramref name="sample"/> (counter deltas and new connections need two
-    /// moments; zero means instant), takes another, and runs every detector.
-    /// </summary>
-    public static async Task<DiagnosisResult> SampleAsync(SnapshotOptions options, TimeSpan sample, Thresholds thresholds, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(thresholds);
-        Snapshot? previous = null;
-        if (sample > TimeSpan.Zero)
-        {
-            previous = SnapshotReader.Read(options);
-            await Task.Delay(sample, cancellationToken).ConfigureAwait(false);
-        }
-
-        var current = SnapshotReader.Read(options);
-        return Judge(current, previous, thresholds);
-    }
-
+    /// <summary>Runs every detector on <paramref name="current"/> (and the moment before it, for deltas and new connections).</summary>
     public static DiagnosisResult Judge(Snapshot current, Snapshot? previous, Thresholds thresholds)
     {
         var context = new DiagnosisContext(current, previous, thresholds);

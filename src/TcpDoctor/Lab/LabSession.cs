@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using TcpDoctor.Interop;
+using TcpDoctor.Snapshots;
 using TcpDoctor.Sockets;
 
 namespace TcpDoctor.Lab;

@@ -1,41 +1,44 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using TcpDoctor.Diagnosis;
+using TcpDoctor.Snapshots;
+using TcpDoctor.Watching;
 
 namespace TcpDoctor.Remedies;
 
 /// <summary>
-/// Applies a reap policy continuously: every round takes a snapshot, diagnoses it when a rule names a
-/// finding, plans and executes within the rate limit, and keeps per-rule totals. Hosts call
+/// Applies a reap policy continuously: every round (a slot of the one <see cref="Sampler"/>) takes a
+/// snapshot, diagnoses it when a rule names a finding, plans and executes within the rate limit, and
+/// keeps per-rule totals. Hosts call
 /// <see cref="Reload"/> (the CLI on SIGHUP): a policy that fails to load is reported and the old one kept.
 /// No console here: the verb (and later the agent) render the rounds.
 /// </summary>
-public sealed class ReapEnforcer : IDisposable
+public sealed class ReapEnforcer
 {
     private readonly Func<ReapPolicy>? _load;
-    private readonly Func<Snapshot> _takeSnapshot;
+    private readonly ISnapshotSource _source;
     private readonly ReapEnforcerOptions _options;
     private readonly ReapExecutor _executor;
     private readonly SocketAgeTracker _ages;
     private readonly ConcurrentQueue<string> _messages = new();
-    private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly Dictionary<string, ReapCounts> _totals = new(StringComparer.Ordinal);
     private ReapPolicy _policy;
     private Snapshot? _previous;
     private int _rounds;
+    private Sampler? _sampler;
 
     /// <param name="policy">The policy to start with (already loaded: a bad file at start is the caller's error to report).</param>
     /// <param name="load">Loads the policy again for <see cref="Reload"/>; null when there is no file.</param>
-    /// <param name="takeSnapshot">Reads the sockets (of the target namespace) for each round.</param>
-    public ReapEnforcer(ReapPolicy policy, Func<ReapPolicy>? load, Func<Snapshot> takeSnapshot, ISocketDestroyer destroyer, ReapEnforcerOptions? options = null)
+    /// <param name="source">Reads the sockets (of the target namespace) for each round.</param>
+    public ReapEnforcer(ReapPolicy policy, Func<ReapPolicy>? load, ISnapshotSource source, ISocketDestroyer destroyer, ReapEnforcerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        ArgumentNullException.ThrowIfNull(takeSnapshot);
+        ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(destroyer);
         _options = options ?? new ReapEnforcerOptions();
         _policy = policy;
         _load = load;
-        _takeSnapshot = takeSnapshot;
+        _source = source;
         _ages = new SocketAgeTracker(_options.Time);
         _executor = new ReapExecutor(destroyer, new ReapRateLimiter(_options.MaxPerMinute ?? policy.MaxPerMinute, _options.Time), _options.Audit, _options.Time);
         _ = Thresholds(policy);
@@ -72,21 +75,46 @@ public sealed class ReapEnforcer : IDisposable
         }
 
         _messages.Enqueue(message);
-        try
-        {
-            _wake.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-            // A wake-up is already pending.
-        }
-
+        Volatile.Read(ref _sampler)?.Wake();
         return message;
     }
 
     /// <summary>Runs one round now.</summary>
     /// <exception cref="TcpDoctorException">The policy cannot be applied at all (e.g. the source has no socket cookies).</exception>
-    public ReapRound RunOnce()
+    public async Task<ReapRound> RunOnceAsync(CancellationToken cancellationToken = default)
+    {
+        SnapshotRead read;
+        try
+        {
+            read = new SnapshotRead(await _source.ReadAsync(cancellationToken).ConfigureAwait(false), null);
+        }
+        catch (TcpDoctorException e)
+        {
+            read = new SnapshotRead(null, e);
+        }
+
+        return Round(read);
+    }
+
+    /// <summary>Rounds until <paramref name="cancellationToken"/> is cancelled, one every <see cref="ReapEnforcerOptions.Interval"/> (sooner after a reload).</summary>
+    public async IAsyncEnumerable<ReapRound> RunAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using var sampler = new Sampler(_source, options: new SamplerOptions { Interval = _options.Interval }, clock: _options.Time);
+        Volatile.Write(ref _sampler, sampler);
+        try
+        {
+            await foreach (var read in sampler.ReadsAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return Round(read);
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _sampler, null);
+        }
+    }
+
+    private ReapRound Round(SnapshotRead read)
     {
         var policy = Policy;
         _executor.Limiter.MaxPerMinute = _options.MaxPerMinute ?? policy.MaxPerMinute;
@@ -97,14 +125,9 @@ public sealed class ReapEnforcer : IDisposable
         }
 
         var number = ++_rounds;
-        Snapshot snapshot;
-        try
+        if (read.Snapshot is not { } snapshot)
         {
-            snapshot = _takeSnapshot();
-        }
-        catch (TcpDoctorException e)
-        {
-            return new ReapRound { Number = number, Time = _options.Time.GetUtcNow(), Policy = policy, Error = e.Message, Messages = messages, Totals = Totals() };
+            return new ReapRound { Number = number, Time = _options.Time.GetUtcNow(), Policy = policy, Error = read.Error!.Message, Messages = messages, Totals = Totals() };
         }
 
         _ages.Observe(snapshot);
@@ -135,25 +158,6 @@ public sealed class ReapEnforcer : IDisposable
             Totals = Totals(),
         };
     }
-
-    /// <summary>Rounds until <paramref name="cancellationToken"/> is cancelled, one every <see cref="ReapEnforcerOptions.Interval"/> (sooner after a reload).</summary>
-    public async IAsyncEnumerable<ReapRound> RunAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            yield return RunOnce();
-            try
-            {
-                await _wake.WaitAsync(_options.Interval, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                yield break;
-            }
-        }
-    }
-
-    public void Dispose() => _wake.Dispose();
 
     private Dictionary<string, ReapCounts> Totals() => new(_totals, StringComparer.Ordinal);
 

@@ -1,4 +1,5 @@
 using TcpDoctor.Interop;
+using TcpDoctor.Snapshots;
 using TcpDoctor.Sockets;
 
 namespace TcpDoctor.Remedies;

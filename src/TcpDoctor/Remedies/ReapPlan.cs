@@ -1,3 +1,5 @@
+using TcpDoctor.Snapshots;
+
 namespace TcpDoctor.Remedies;
 
 /// <summary>The sockets a policy selects in one snapshot, in rule order, each once.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using TcpDoctor.Snapshots;
 
 namespace TcpDoctor.Sockets;
 

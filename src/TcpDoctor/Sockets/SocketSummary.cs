@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using TcpDoctor.Snapshots;
 
 namespace TcpDoctor.Sockets;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using TcpDoctor.Diagnosis;
+using TcpDoctor.Snapshots;
 
 namespace TcpDoctor.Watching;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using TcpDoctor.KernelTests.Infrastructure;
+using TcpDoctor.Snapshots;
 
 namespace TcpDoctor.KernelTests.Diagnosis;
 

@@ -6,6 +6,7 @@ using System.Text;
 using TcpDoctor.Diagnosis;
 using TcpDoctor.KernelTests.Infrastructure;
 using TcpDoctor.Lab;
+using TcpDoctor.Snapshots;
 
 namespace TcpDoctor.KernelTests.Lab;
 

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using TcpDoctor.KernelTests.Infrastructure;
 using TcpDoctor.Remedies;
+using TcpDoctor.Snapshots;
 using TcpDoctor.Sockets;
 
 namespace TcpDoctor.KernelTests.Reap;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using TcpDoctor.KernelTests.Infrastructure;
 using TcpDoctor.Remedies;
+using TcpDoctor.Snapshots;
 using TcpDoctor.Sockets;
 
 namespace TcpDoctor.KernelTests.Reap;

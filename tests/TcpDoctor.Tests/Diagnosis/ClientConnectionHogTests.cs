@@ -1,5 +1,6 @@
 using TcpDoctor.Diagnosis;
 using TcpDoctor.Diagnosis.Detectors;
+using TcpDoctor.Snapshots;
 using TcpDoctor.Sockets;
 
 namespace TcpDoctor.Tests.Diagnosis;

@@ -1,6 +1,7 @@
 using TcpDoctor.Diagnosis;
 using TcpDoctor.Kernel;
 using TcpDoctor.Processes;
+using TcpDoctor.Snapshots;
 using TcpDoctor.Sockets;
 
 namespace TcpDoctor.Tests.Diagnosis;

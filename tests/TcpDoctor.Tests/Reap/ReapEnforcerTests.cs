@@ -1,4 +1,5 @@
 using TcpDoctor.Remedies;
+using TcpDoctor.Snapshots;
 using TcpDoctor.Sockets;
 using TcpDoctor.Tests.Diagnosis;
 using static TcpDoctor.Tests.ReapSockets;
@@ -20,18 +21,18 @@ public sealed class ReapEnforcerTests : IDisposable
     }
 
     [Fact]
-    public void A_bad_policy_on_reload_is_rejected_with_its_line_and_the_old_one_kept()
+    public async Task A_bad_policy_on_reload_is_rejected_with_its_line_and_the_old_one_kept()
     {
         var path = Write(CloseWaitPolicy);
         var destroyer = new FakeDestroyer();
         var socket = Sock(TcpState.CloseWait, "10.0.0.1:80", "10.0.0.9:40000");
-        using var enforcer = new ReapEnforcer(
-            ReapPolicyLoader.Load(path), () => ReapPolicyLoader.Load(path), () => new SnapshotBuilder().Add(socket).Build(), destroyer,
+        var enforcer = new ReapEnforcer(
+            ReapPolicyLoader.Load(path), () => ReapPolicyLoader.Load(path), ISnapshotSource.From(() => new SnapshotBuilder().Add(socket).Build()), destroyer,
             new ReapEnforcerOptions { DryRun = false });
 
         File.WriteAllText(path, "rules:\n  - name: close-wait\n    state: clos-wait\n");
         var message = enforcer.Reload();
-        var round = enforcer.RunOnce();
+        var round = await enforcer.RunOnceAsync(TestContext.Current.CancellationToken);
 
         Assert.StartsWith($"kept the previous policy: {path}:3: rule 'close-wait': 'clos-wait' is not a TCP state", message);
         Assert.Equal([message], round.Messages);
@@ -40,19 +41,19 @@ public sealed class ReapEnforcerTests : IDisposable
     }
 
     [Fact]
-    public void A_good_policy_on_reload_applies_from_the_next_round()
+    public async Task A_good_policy_on_reload_applies_from_the_next_round()
     {
         var path = Write(CloseWaitPolicy);
         var closeWait = Sock(TcpState.CloseWait, "10.0.0.1:80", "10.0.0.9:40000");
         var lastAck = Sock(TcpState.LastAck, "10.0.0.1:80", "10.0.0.9:40001");
         var destroyer = new FakeDestroyer();
-        using var enforcer = new ReapEnforcer(
-            ReapPolicyLoader.Load(path), () => ReapPolicyLoader.Load(path), () => new SnapshotBuilder().Add(closeWait).Add(lastAck).Build(), destroyer,
+        var enforcer = new ReapEnforcer(
+            ReapPolicyLoader.Load(path), () => ReapPolicyLoader.Load(path), ISnapshotSource.From(() => new SnapshotBuilder().Add(closeWait).Add(lastAck).Build()), destroyer,
             new ReapEnforcerOptions { DryRun = false });
 
         File.WriteAllText(path, "rules:\n  - name: last-ack\n    state: last-ack\n    localPort: 80\n");
         var message = enforcer.Reload();
-        var round = enforcer.RunOnce();
+        var round = await enforcer.RunOnceAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal($"reloaded {path}: 1 rule (last-ack)", message);
         Assert.Equal([lastAck], destroyer.Requests);
@@ -60,7 +61,7 @@ public sealed class ReapEnforcerTests : IDisposable
     }
 
     [Fact]
-    public void Older_than_counts_from_the_round_a_socket_was_first_seen()
+    public async Task Older_than_counts_from_the_round_a_socket_was_first_seen()
     {
         var time = new ManualTime();
         var socket = Established("10.0.0.1:80", "10.0.0.9:40000");
@@ -71,15 +72,15 @@ public sealed class ReapEnforcerTests : IDisposable
             Filter = new SocketFilter { States = new HashSet<TcpState> { TcpState.Established }, LocalPort = 80 },
             OlderThan = TimeSpan.FromSeconds(25),
         };
-        using var enforcer = new ReapEnforcer(
-            ReapPolicy.Of(rule), null, () => new SnapshotBuilder().Add(socket).Build(), destroyer,
+        var enforcer = new ReapEnforcer(
+            ReapPolicy.Of(rule), null, ISnapshotSource.From(() => new SnapshotBuilder().Add(socket).Build()), destroyer,
             new ReapEnforcerOptions { DryRun = false, Time = time });
 
-        var first = enforcer.RunOnce();
+        var first = await enforcer.RunOnceAsync(TestContext.Current.CancellationToken);
         time.Advance(TimeSpan.FromSeconds(20));
-        var second = enforcer.RunOnce();
+        var second = await enforcer.RunOnceAsync(TestContext.Current.CancellationToken);
         time.Advance(TimeSpan.FromSeconds(10));
-        var third = enforcer.RunOnce();
+        var third = await enforcer.RunOnceAsync(TestContext.Current.CancellationToken);
 
         Assert.Empty(first.Plan!.Candidates);
         Assert.Equal(1, first.Plan.Rules[0].AgeUnknown);
@@ -90,7 +91,7 @@ public sealed class ReapEnforcerTests : IDisposable
     }
 
     [Fact]
-    public void Counts_per_rule_add_up_across_rounds_and_the_rate_limit_spans_them()
+    public async Task Counts_per_rule_add_up_across_rounds_and_the_rate_limit_spans_them()
     {
         var time = new ManualTime();
         var next = 0;
@@ -105,14 +106,14 @@ public sealed class ReapEnforcerTests : IDisposable
             return b.Build();
         }
 
-        using var enforcer = new ReapEnforcer(
-            ReapPolicyLoader.Parse("maxPerMinute: 6\n" + CloseWaitPolicy, "p.yaml"), null, Fresh, new FakeDestroyer(),
+        var enforcer = new ReapEnforcer(
+            ReapPolicyLoader.Parse("maxPerMinute: 6\n" + CloseWaitPolicy, "p.yaml"), null, ISnapshotSource.From(Fresh), new FakeDestroyer(),
             new ReapEnforcerOptions { DryRun = false, Time = time });
 
         var rounds = new List<ReapRound>();
         for (var i = 0; i < 4; i++)
         {
-            rounds.Add(enforcer.RunOnce());
+            rounds.Add(await enforcer.RunOnceAsync(TestContext.Current.CancellationToken));
             time.Advance(TimeSpan.FromSeconds(10));
         }
 
@@ -122,16 +123,16 @@ public sealed class ReapEnforcerTests : IDisposable
     }
 
     [Fact]
-    public void A_snapshot_that_fails_makes_a_round_with_the_error_and_the_next_round_tries_again()
+    public async Task A_snapshot_that_fails_makes_a_round_with_the_error_and_the_next_round_tries_again()
     {
         var calls = 0;
         Snapshot Flaky() => ++calls == 1
             ? throw new TcpDoctorException("cannot enter network namespace 'blue': No such file or directory")
             : new SnapshotBuilder().Add(Sock(TcpState.CloseWait, "10.0.0.1:80", "10.0.0.9:40000")).Build();
-        using var enforcer = new ReapEnforcer(ReapPolicyLoader.Parse(CloseWaitPolicy, "p.yaml"), null, Flaky, new FakeDestroyer(), new ReapEnforcerOptions { DryRun = false });
+        var enforcer = new ReapEnforcer(ReapPolicyLoader.Parse(CloseWaitPolicy, "p.yaml"), null, ISnapshotSource.From(Flaky), new FakeDestroyer(), new ReapEnforcerOptions { DryRun = false });
 
-        var failed = enforcer.RunOnce();
-        var recovered = enforcer.RunOnce();
+        var failed = await enforcer.RunOnceAsync(TestContext.Current.CancellationToken);
+        var recovered = await enforcer.RunOnceAsync(TestContext.Current.CancellationToken);
 
         Assert.StartsWith("cannot enter network namespace", failed.Error);
         Assert.Equal(1, recovered.Execution!.Counts.Destroyed);
@@ -141,8 +142,8 @@ public sealed class ReapEnforcerTests : IDisposable
     public async Task Runs_rounds_until_cancelled_and_a_reload_wakes_it_early()
     {
         var path = Write(CloseWaitPolicy);
-        using var enforcer = new ReapEnforcer(
-            ReapPolicyLoader.Load(path), () => ReapPolicyLoader.Load(path), () => new SnapshotBuilder().Build(), new FakeDestroyer(),
+        var enforcer = new ReapEnforcer(
+            ReapPolicyLoader.Load(path), () => ReapPolicyLoader.Load(path), ISnapshotSource.From(() => new SnapshotBuilder().Build()), new FakeDestroyer(),
             new ReapEnforcerOptions { DryRun = false, Interval = TimeSpan.FromHours(1) });
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
 

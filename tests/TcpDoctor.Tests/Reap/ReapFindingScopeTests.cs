@@ -1,6 +1,7 @@
 using TcpDoctor.Diagnosis;
 using TcpDoctor.Diagnosis.Detectors;
 using TcpDoctor.Remedies;
+using TcpDoctor.Snapshots;
 using TcpDoctor.Sockets;
 using TcpDoctor.Tests.Diagnosis;
 using static TcpDoctor.Tests.ReapSockets;

@@ -1,5 +1,6 @@
 using TcpDoctor.Diagnosis;
 using TcpDoctor.Remedies;
+using TcpDoctor.Snapshots;
 using TcpDoctor.Sockets;
 using TcpDoctor.Tests.Diagnosis;
 using static TcpDoctor.Tests.ReapSockets;

@@ -1,4 +1,5 @@
 using TcpDoctor.Diagnosis;
+using TcpDoctor.Snapshots;
 using TcpDoctor.Sockets;
 using TcpDoctor.Tests.Diagnosis;
 

@@ -1,4 +1,5 @@
 using TcpDoctor.Cli.Rendering;
+using TcpDoctor.Snapshots;
 using TcpDoctor.Sockets;
 
 namespace TcpDoctor.Tests.Rendering;

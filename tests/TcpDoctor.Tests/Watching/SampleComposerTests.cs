@@ -1,5 +1,6 @@
 using TcpDoctor.Diagnosis;
 using TcpDoctor.Kernel;
+using TcpDoctor.Snapshots;
 using TcpDoctor.Sockets;
 using TcpDoctor.Tests.Diagnosis;
 using TcpDoctor.Watching;

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using TcpDoctor.Diagnosis;
+using TcpDoctor.Snapshots;
 using TcpDoctor.Sockets;
 using TcpDoctor.Tests.Diagnosis;
 using TcpDoctor.Watching;

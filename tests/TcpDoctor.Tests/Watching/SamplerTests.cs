@@ -1,3 +1,4 @@
+using TcpDoctor.Snapshots;
 using TcpDoctor.Sockets;
 using TcpDoctor.Watching;
 
@@ -59,7 +60,7 @@ public sealed class SamplerTests
         using var cts = new CancellationTokenSource();
         var calls = 0;
         var sampler = new Sampler(
-            async ct =>
+            ISnapshotSource.From(async ct =>
             {
                 if (++calls == 2)
                 {
@@ -68,7 +69,7 @@ public sealed class SamplerTests
                 }
 
                 return Empty(clock);
-            },
+            }),
             (_, _) => [],
             new SamplerOptions { Interval = TimeSpan.FromSeconds(1) },
             clock);
@@ -85,26 +86,97 @@ public sealed class SamplerTests
     [Fact]
     public async Task A_failing_source_fails_the_samples()
     {
-        var sampler = new Sampler(_ => throw new TcpDoctorException("no sock_diag"), (_, _) => [], clock: new ManualClock());
+        var sampler = new Sampler(ISnapshotSource.From(_ => throw new TcpDoctorException("no sock_diag")), (_, _) => [], clock: new ManualClock());
         var e = await Assert.ThrowsAsync<TcpDoctorException>(() => Take(sampler, 1));
         Assert.Equal("no sock_diag", e.Message);
     }
 
     [Fact]
+    public async Task Reads_go_on_after_a_failed_one_on_the_same_grid()
+    {
+        var clock = new ManualClock { AutoAdvance = true };
+        var calls = 0;
+        using var sampler = new Sampler(
+            ISnapshotSource.From(() => ++calls == 2 ? throw new TcpDoctorException("namespace 'blue' is gone") : Empty(clock)),
+            options: new SamplerOptions { Interval = TimeSpan.FromSeconds(5) },
+            clock: clock);
+        using var cts = new CancellationTokenSource(Timeout);
+
+        var reads = new List<SnapshotRead>();
+        await foreach (var read in sampler.ReadsAsync(cts.Token))
+        {
+            reads.Add(read);
+            if (reads.Count == 3)
+            {
+                break;
+            }
+        }
+
+        Assert.NotNull(reads[0].Snapshot);
+        Assert.Equal("namespace 'blue' is gone", reads[1].Error?.Message);
+        Assert.Null(reads[1].Snapshot);
+        Assert.Equal(reads[0].Snapshot!.TakenAt.AddSeconds(10), reads[2].Snapshot!.TakenAt);
+    }
+
+    [Fact]
+    public async Task Wake_takes_the_next_snapshot_without_waiting_for_the_slot()
+    {
+        var clock = new ManualClock();
+        using var sampler = new Sampler(ISnapshotSource.From(() => Empty(clock)), options: new SamplerOptions { Interval = TimeSpan.FromHours(1) }, clock: clock);
+        using var cts = new CancellationTokenSource(Timeout);
+        await using var e = sampler.SnapshotsAsync(cts.Token).GetAsyncEnumerator(cts.Token);
+
+        Assert.True(await e.MoveNextAsync());
+        var next = e.MoveNextAsync().AsTask();
+        Assert.False(next.IsCompleted); // an hour to go on a clock that does not move
+        sampler.Wake();
+
+        Assert.True(await next.WaitAsync(Timeout, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task A_diagnosis_window_is_two_snapshots_one_window_apart()
+    {
+        var clock = new ManualClock { AutoAdvance = true };
+        var reads = new List<DateTimeOffset>();
+
+        var (current, previous) = await TcpDoctor.Watching.Sampler.WindowAsync(Source(clock, reads, TimeSpan.FromMilliseconds(40)), TimeSpan.FromSeconds(1), clock, TestContext.Current.CancellationToken);
+
+        Assert.Equal(reads[0], previous!.TakenAt);
+        Assert.Equal(reads[0].AddSeconds(1), current.TakenAt);
+        Assert.Equal(2, reads.Count);
+    }
+
+    [Fact]
+    public async Task A_zero_window_is_one_snapshot_and_no_previous()
+    {
+        var clock = new ManualClock();
+        var reads = new List<DateTimeOffset>();
+
+        var (current, previous) = await TcpDoctor.Watching.Sampler.WindowAsync(Source(clock, reads, TimeSpan.Zero), TimeSpan.Zero, clock, TestContext.Current.CancellationToken);
+
+        Assert.Null(previous);
+        Assert.Equal(reads[0], current.TakenAt);
+        Assert.Single(reads);
+    }
+
+    [Fact]
     public void A_zero_interval_is_refused() =>
-        Assert.Throws<ArgumentOutOfRangeException>(() => new Sampler(_ => default, (_, _) => [], new SamplerOptions { Interval = TimeSpan.Zero }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Sampler(ISnapshotSource.From(_ => default), (_, _) => [], new SamplerOptions { Interval = TimeSpan.Zero }));
 
     private static Sampler Sampler(ManualClock clock, List<DateTimeOffset> reads, TimeSpan cost, TimeSpan interval) => new(
-        _ =>
-        {
-            reads.Add(clock.GetUtcNow());
-            var snapshot = Empty(clock);
-            clock.Advance(cost);
-            return ValueTask.FromResult(snapshot);
-        },
+        Source(clock, reads, cost),
         (_, _) => [],
         new SamplerOptions { Interval = interval },
         clock);
+
+    private static ISnapshotSource Source(ManualClock clock, List<DateTimeOffset> reads, TimeSpan cost) => ISnapshotSource.From(() =>
+    {
+        reads.Add(clock.GetUtcNow());
+        var snapshot = Empty(clock);
+        clock.Advance(cost);
+        return snapshot;
+    });
 
     private static Snapshot Empty(TimeProvider clock) => new()
     {

@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using TcpDoctor.Diagnosis;
+using TcpDoctor.Snapshots;
 using TcpDoctor.Sockets;
 using TcpDoctor.Tests.Diagnosis;
 using TcpDoctor.Watching;

@@ -2,7 +2,7 @@ using TcpDoctor.Kernel;
 using TcpDoctor.Processes;
 using TcpDoctor.Sockets;
 
-namespace TcpDoctor;
+namespace TcpDoctor.Snapshots;
 
 /// <summary>
 /// The host's TCP state at one moment: sockets, the processes that own them, kernel counters and

@@ -1,4 +1,4 @@
-namespace TcpDoctor;
+namespace TcpDoctor.Snapshots;
 
 /// <summary>What a snapshot should read.</summary>
 public sealed record SnapshotOptions

@@ -3,7 +3,7 @@ using TcpDoctor.Kernel;
 using TcpDoctor.Processes;
 using TcpDoctor.Sockets;
 
-namespace TcpDoctor;
+namespace TcpDoctor.Snapshots;
 
 /// <summary>
 /// Takes a <see cref="Snapshot"/> of the host (or of one network namespace): the socket table from
