@@ -4,6 +4,7 @@ using TcpDoctor;
 using TcpDoctor.Diagnosis;
 using TcpDoctor.Kernel;
 using TcpDoctor.Processes;
+using TcpDoctor.Snapshots;
 using TcpDoctor.Sockets;
 using TcpDoctor.Watching;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using TcpDoctor;
 using TcpDoctor.Diagnosis;
+using TcpDoctor.Snapshots;
 using TcpDoctor.Watching;
 using TcpDoctor.Watching.History;
 

@@ -1,6 +1,7 @@
 using TcpDoctor;
 using TcpDoctor.Kernel;
 using TcpDoctor.Processes;
+using TcpDoctor.Snapshots;
 using TcpDoctor.Sockets;
 
 // The synthetic socket table of the in-process benchmarks (bench/EngineStep, bench/HistorySize), linked

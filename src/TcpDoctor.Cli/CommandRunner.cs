@@ -18,7 +18,13 @@ internal static class CommandRunner
                 Console.Error.WriteLine($"tcpdoctor: {error.Message}");
             }
 
-            Console.Error.WriteLine("Try 'tcpdoctor --help' or 'tcpdoctor VERB --help'.");
+            // A bad value of a known option already says what to write (one line, like every other
+            // error); an unknown word or a missing argument gets the pointer to --help.
+            if (parse.Errors.Any(e => e.SymbolResult is not (System.CommandLine.Parsing.OptionResult or System.CommandLine.Parsing.ArgumentResult)))
+            {
+                Console.Error.WriteLine("Try 'tcpdoctor --help' or 'tcpdoctor VERB --help'.");
+            }
+
             return (int)ExitCode.Usage;
         }
 

@@ -38,10 +38,10 @@ internal sealed class SocketFilterArgs
         Description = "Only sockets of this process: a command name (apache2) or a pid.",
     };
 
-    public Option<string?> IdleOver { get; } = new("--idle-over")
-    {
-        Description = "Only connections idle both ways (no data sent or received) for at least this long: 30s, 10m, 2h. Needs tcp_info (sock_diag).",
-    };
+    public Option<TimeSpan?> IdleOver { get; } = DurationOption.Optional(
+        "--idle-over",
+        [],
+        "Only connections idle both ways (no data sent or received) for at least this long: 30s, 10m, 2h. Needs tcp_info (sock_diag).");
 
     public void AddTo(Command command)
     {
@@ -67,7 +67,7 @@ internal sealed class SocketFilterArgs
             remote = prefix;
         }
 
-        TimeSpan? idle = parse.GetValue(IdleOver) is { } i ? Usage.Duration("--idle-over", i) : null;
+        var idle = parse.GetValue(IdleOver);
         return new SocketFilter
         {
             States = Usage.Check(() => SocketFilter.ParseStates(parse.GetValue(State) ?? [])),

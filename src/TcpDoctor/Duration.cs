@@ -74,7 +74,7 @@ public static class Duration
     public static TimeSpan Parse(string text) =>
         TryParse(text, out var v) ? v : throw new TcpDoctorException($"'{text}' is not a duration: write it like 500ms, 3s, 10m, 2h or 1h30m (at most 49d).");
 
-    /// <summary>Short human form: 450ms, 12s, 4m05s, 2h10m, 3d4h.</summary>
+    /// <summary>Short human form: 450ms, 12s, 4m05s, 5m, 2h10m, 2h, 3d4h, 7d (a zero last part is left out).</summary>
     public static string Format(TimeSpan t)
     {
         if (t < TimeSpan.Zero)
@@ -95,14 +95,14 @@ public static class Duration
 
         if (t.TotalMinutes < 60)
         {
-            return string.Create(inv, $"{(int)t.TotalMinutes}m{t.Seconds:00}s");
+            return t.Seconds == 0 && t.Milliseconds == 0 ? string.Create(inv, $"{(int)t.TotalMinutes}m") : string.Create(inv, $"{(int)t.TotalMinutes}m{t.Seconds:00}s");
         }
 
         if (t.TotalHours < 24)
         {
-            return string.Create(inv, $"{(int)t.TotalHours}h{t.Minutes:00}m");
+            return t.Minutes == 0 ? string.Create(inv, $"{(int)t.TotalHours}h") : string.Create(inv, $"{(int)t.TotalHours}h{t.Minutes:00}m");
         }
 
-        return string.Create(inv, $"{(int)t.TotalDays}d{t.Hours}h");
+        return t.Hours == 0 ? string.Create(inv, $"{(int)t.TotalDays}d") : string.Create(inv, $"{(int)t.TotalDays}d{t.Hours}h");
     }
 }

@@ -84,7 +84,7 @@ public sealed class CliErrorTests : IDisposable
     [InlineData("--interval 50ms is too short", "watch", "--interval", "50ms")]
     [InlineData("--limit must not be negative", "list", "--limit", "-1")]
     [InlineData("no finding 'nope'", "explain", "nope")]
-    [InlineData("--every must be at least 100ms", "reap", "--state", "close-wait", "--port", "8080", "--every", "10ms")]
+    [InlineData("--every 10ms is too short: at least 100ms", "reap", "--state", "close-wait", "--port", "8080", "--every", "10ms")]
     [InlineData("--max-per-minute must not be negative", "reap", "--state", "close-wait", "--max-per-minute", "-1")]
     [InlineData("--policy takes its rules from the file", "reap", "--policy", "/nonexistent.yaml", "--state", "close-wait")]
     [InlineData("--include-listeners", "reap", "--state", "listen")]

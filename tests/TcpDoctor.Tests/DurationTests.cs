@@ -29,4 +29,16 @@ public sealed class DurationTests
     [Fact]
     public void Parse_failure_is_a_user_facing_error() =>
         Assert.Contains("not a duration", Assert.Throws<TcpDoctorException>(() => Duration.Parse("ten")).Message);
+
+    [Theory]
+    [InlineData(0.45, "450ms")]
+    [InlineData(12, "12s")]
+    [InlineData(245, "4m05s")]
+    [InlineData(300, "5m")]
+    [InlineData(7800, "2h10m")]
+    [InlineData(7200, "2h")]
+    [InlineData(273600, "3d4h")]
+    [InlineData(604800, "7d")]
+    public void Formats_short_and_leaves_out_a_zero_last_part(double seconds, string expected) =>
+        Assert.Equal(expected, Duration.Format(TimeSpan.FromSeconds(seconds)));
 }

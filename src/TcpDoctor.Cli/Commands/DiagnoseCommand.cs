@@ -10,11 +10,11 @@ internal static class DiagnoseCommand
     public static Command Create()
     {
         var format = GlobalOptions.Format();
-        var sample = new Option<string>("--sample")
-        {
-            Description = "Watch for this long so counter deltas (listen drops, SYN cookies, TIME_WAIT overflow, conntrack drops) and connection rates are known; 0 = instant.",
-            DefaultValueFactory = _ => "1s",
-        };
+        var sample = new DurationOption(
+            "--sample",
+            [],
+            "Watch for this long so counter deltas (listen drops, SYN cookies, TIME_WAIT overflow, conntrack drops) and connection rates are known; 0 = instant.",
+            TimeSpan.FromSeconds(1));
         var minSeverity = EnumOption.Create("--min-severity", [], "Show only findings at or above this severity.", Severity.Info);
         var thresholdArgs = new ThresholdArgs();
         var snapshotArgs = new SnapshotArgs();
@@ -31,7 +31,7 @@ internal static class DiagnoseCommand
             "  sudo ip netns exec tdlab-hung-requests tcpdoctor diagnose --hung-after 2s")
         {
             format,
-            sample,
+            sample.Option,
             minSeverity,
         };
         thresholdArgs.AddTo(command);
@@ -48,8 +48,7 @@ internal static class DiagnoseCommand
             }
 
             var thresholds = thresholdArgs.ToThresholds(parse);
-            var sampleText = parse.GetValue(sample) ?? "1s";
-            var sampleFor = Usage.Duration("--sample", sampleText);
+            var sampleFor = sample.GetValue(parse);
             if (sampleFor > TimeSpan.FromMinutes(10))
             {
                 throw Usage.Error("--sample longer than 10m: use 'tcpdoctor watch' to observe over time.");

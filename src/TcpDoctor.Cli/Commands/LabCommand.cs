@@ -12,10 +12,7 @@ internal static class LabCommand
             Description = "The pathology to build. Without it, the list of scenarios.",
             Arity = ArgumentArity.ZeroOrOne,
         };
-        var hold = new Option<string?>("--hold")
-        {
-            Description = "How long to keep the lab, e.g. 10m; then everything is removed (default: until Ctrl+C).",
-        };
+        var hold = DurationOption.Optional("--hold", [], "How long to keep the lab, e.g. 10m; then everything is removed (default: until Ctrl+C).");
         var name = new Option<string?>("--name")
         {
             Description = "Name of the network namespace (default: tdlab-SCENARIO). Scenarios with a second host also make NAME-peer.",
@@ -38,7 +35,7 @@ internal static class LabCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(string? scenarioName, string? holdText, string? name, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string? scenarioName, TimeSpan? hold, string? name, CancellationToken cancellationToken)
     {
         var w = Console.Out;
         if (scenarioName is null)
@@ -54,7 +51,6 @@ internal static class LabCommand
 
         var scenario = LabScenarios.Find(scenarioName)
             ?? throw new TcpDoctorException($"no lab '{scenarioName}'; 'tcpdoctor lab' lists them: {string.Join(", ", LabScenarios.All.Select(s => s.Name))}.", ExitCode.Usage);
-        TimeSpan? hold = holdText is null ? null : Usage.Duration("--hold", holdText);
         if (hold <= TimeSpan.Zero)
         {
             throw new TcpDoctorException("--hold must be longer than 0.", ExitCode.Usage);

@@ -15,10 +15,10 @@ internal static class ReapCommand
         var noProcesses = GlobalOptions.NoProcesses();
         var filters = new SocketFilterArgs();
         var thresholds = new ThresholdArgs();
-        var olderThan = new Option<string?>("--older-than")
-        {
-            Description = "Only sockets in their state at least this long: judged from the TIME_WAIT/FIN_WAIT2 timers and the peer's last ACK, and with --every from when each socket was first seen.",
-        };
+        var olderThan = DurationOption.Optional(
+            "--older-than",
+            [],
+            "Only sockets in their state at least this long: judged from the TIME_WAIT/FIN_WAIT2 timers and the peer's last ACK, and with --every from when each socket was first seen.");
         var finding = new Option<string?>("--finding", "-f")
         {
             Description = "Only the sockets a diagnosis finding names as the problem (hung-requests, stale-established, close-wait-leak, fin-wait-2-pileup, …; never its busy evidence), " +
@@ -40,7 +40,7 @@ internal static class ReapCommand
         var yes = new Option<bool>("--yes", "-y") { Description = "Destroy. Without it reap is a dry run that prints what it would destroy and why." };
         var audit = new Option<string?>("--audit") { Description = "Append one line per destroyed socket to this file (time, rule, state, tuple, process, cookie, reason)." };
         var policy = new Option<string?>("--policy") { Description = "Apply the named rules of a policy file (YAML or JSON, see docs/reap.md) instead of the filter flags." };
-        var every = new Option<string?>("--every") { Description = "Keep running: apply the policy every DURATION (10s) until stopped; SIGHUP reloads the policy file." };
+        var every = DurationOption.Optional("--every", [], "Keep running: apply the policy every DURATION (10s) until stopped; SIGHUP reloads the policy file (at least 100ms).", TimeSpan.FromMilliseconds(100));
         var maxPerMinute = new Option<int?>("--max-per-minute")
         {
             Description = $"At most this many destroys in any minute (default {ReapPolicy.DefaultMaxPerMinute}, or the policy's maxPerMinute; 0 = no limit). The rest waits for a later round.",
@@ -118,7 +118,7 @@ internal static class ReapCommand
                     Name = "command-line",
                     Filter = filters.ToFilter(parse),
                     Finding = parse.GetValue(finding) is { } id ? Diagnosis.Catalog.Find(id)?.Id ?? id : null,
-                    OlderThan = parse.GetValue(olderThan) is { } o ? Usage.Duration("--older-than", o) : null,
+                    OlderThan = parse.GetValue(olderThan),
                     KeepNewest = parse.GetValue(keepNewest),
                     IncludeListeners = parse.GetValue(includeListeners),
                     MinSeverity = parse.GetValue(minSeverity) is { } ms ? ReapRule.ParseSeverity(ms) : null,
@@ -133,11 +133,7 @@ internal static class ReapCommand
                 throw Usage.Error("--no-processes leaves sockets without their process, so a process filter would match nothing.");
             }
 
-            TimeSpan? interval = parse.GetValue(every) is { } e ? Usage.Duration("--every", e) : null;
-            if (interval is { } i && i < TimeSpan.FromMilliseconds(100))
-            {
-                throw Usage.Error("--every must be at least 100ms.");
-            }
+            var interval = parse.GetValue(every);
 
             var snapshotOptions = new SnapshotOptions { NetworkNamespace = ns, Processes = !parse.GetValue(noProcesses) };
             using var auditLog = parse.GetValue(audit) is { } auditPath ? ReapAuditLog.Open(auditPath) : null;

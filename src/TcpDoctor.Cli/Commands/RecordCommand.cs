@@ -14,16 +14,8 @@ internal static class RecordCommand
     public static Command Create()
     {
         var db = HistoryOptions.Db();
-        var interval = new Option<string>("--interval", "-i")
-        {
-            Description = "Time between samples (at least 100ms).",
-            DefaultValueFactory = _ => "10s",
-        };
-        var keep = new Option<string>("--keep")
-        {
-            Description = "Delete samples and ended findings older than this (checked every 10 minutes).",
-            DefaultValueFactory = _ => "7d",
-        };
+        var interval = new DurationOption("--interval", ["-i"], "Time between samples (at least 100ms).", TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100));
+        var keep = new DurationOption("--keep", [], "Delete samples and ended findings older than this (checked every 10 minutes).", TimeSpan.FromDays(7));
         var top = new Option<int>("--top")
         {
             Description = "Groups kept per sample for service ports, destinations and processes; the rest is summed.",
@@ -35,6 +27,7 @@ internal static class RecordCommand
         };
         var thresholdArgs = new ThresholdArgs();
         var snapshotArgs = new SnapshotArgs();
+        var samplingArgs = new SamplingArgs();
         var command = new Command(
             "record",
             "Sample this host's TCP state into a history database: counts by state, per service port, per destination " +
@@ -51,22 +44,18 @@ internal static class RecordCommand
             "  systemctl enable --now tcpdoctor-record       (deploy/tcpdoctor-record.service)")
         {
             db,
-            interval,
-            keep,
+            interval.Option,
+            keep.Option,
             top,
             count,
         };
         thresholdArgs.AddTo(command);
         snapshotArgs.AddTo(command);
+        samplingArgs.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var every = Usage.Duration("--interval", parse.GetValue(interval) ?? "10s");
-            if (every < TimeSpan.FromMilliseconds(100))
-            {
-                throw Usage.Error("--interval must be at least 100ms.");
-            }
-
-            var retention = Usage.Duration("--keep", parse.GetValue(keep) ?? "7d");
+            var every = interval.GetValue(parse);
+            var retention = keep.GetValue(parse);
             if (retention <= TimeSpan.Zero)
             {
                 throw Usage.Error("--keep must be longer than 0.");
@@ -87,8 +76,8 @@ internal static class RecordCommand
             var options = snapshotArgs.ToOptions(parse);
             var path = HistoryOptions.PathOf(parse, db);
             using var store = HistoryStore.OpenForWriting(path);
-            using var scope = new TerminationScope(cancellationToken);
-            return await RunAsync(store, options, thresholds, every, retention, groups, parse.GetValue(count), scope.Token);
+            // The command runner's termination scope turns Ctrl+C and SIGTERM into this token.
+            return await RunAsync(store, options, samplingArgs.ToPolicy(parse), thresholds, every, retention, groups, parse.GetValue(count), cancellationToken);
         });
         return command;
     }
@@ -96,6 +85,7 @@ internal static class RecordCommand
     private static async Task<int> RunAsync(
         HistoryStore store,
         SnapshotOptions options,
+        SamplingPolicy policy,
         Diagnosis.Thresholds thresholds,
         TimeSpan every,
         TimeSpan retention,
@@ -104,7 +94,7 @@ internal static class RecordCommand
         CancellationToken cancellationToken)
     {
         // The first read happens before the first line, so a bad --netns fails with one line and no run.
-        var live = new LiveSnapshotSource(options);
+        var live = new LiveSnapshotSource(options, policy);
         var first = live.Read();
         var pending = first;
         var sampler = new Sampler(

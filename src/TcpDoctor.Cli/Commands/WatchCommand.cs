@@ -13,18 +13,12 @@ namespace TcpDoctor.Cli.Commands;
 
 internal static class WatchCommand
 {
-    /// <summary>Shorter intervals measure the sampler more than the host.</summary>
-    private static readonly TimeSpan MinInterval = TimeSpan.FromMilliseconds(100);
-
     public static Command Create()
     {
         var format = GlobalOptions.Format();
         format.Description = "Output when stdout is not a terminal: text (one line per sample) or json (one object per line). On a terminal, json also prints lines instead of the live view.";
-        var interval = new Option<string>("--interval", "-i")
-        {
-            Description = "Time between samples: 500ms, 1s, 5s (at least 100ms).",
-            DefaultValueFactory = _ => "1s",
-        };
+        // Shorter intervals measure the sampler more than the host.
+        var interval = new DurationOption("--interval", ["-i"], "Time between samples: 500ms, 1s, 5s (at least 100ms).", TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100));
         var count = new Option<long?>("--count", "-c")
         {
             Description = "Stop after this many samples (default: until q, Ctrl+C or SIGTERM).",
@@ -32,6 +26,7 @@ internal static class WatchCommand
         var filters = new SocketFilterArgs();
         var thresholdArgs = new ThresholdArgs();
         var snapshotArgs = new SnapshotArgs();
+        var samplingArgs = new SamplingArgs();
         var command = new Command(
             "watch",
             "Watch this host's TCP state over time. On a terminal: a live view of the socket states with sparklines, the kernel's " +
@@ -49,12 +44,13 @@ internal static class WatchCommand
             "  tcpdoctor watch --format json --count 60 | jq -c '{time, tw: .states.TIME_WAIT, opens: .rates.activeOpens}'")
         {
             format,
-            interval,
+            interval.Option,
             count,
         };
         filters.AddTo(command);
         thresholdArgs.AddTo(command);
         snapshotArgs.AddTo(command);
+        samplingArgs.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var noColor = parse.GetValue(GlobalOptions.NoColor);
@@ -65,12 +61,7 @@ internal static class WatchCommand
                 return (int)ExitCode.Ok;
             }
 
-            var intervalText = parse.GetValue(interval) ?? "1s";
-            var every = Usage.Duration("--interval", intervalText);
-            if (every < MinInterval)
-            {
-                throw new TcpDoctorException($"--interval {intervalText} is too short: at least 100ms.", ExitCode.Usage);
-            }
+            var every = interval.GetValue(parse);
 
             var stopAfter = parse.GetValue(count);
             if (stopAfter is < 1)
@@ -81,7 +72,7 @@ internal static class WatchCommand
             var filter = filters.ToFilter(parse);
             var options = snapshotArgs.ToOptions(parse);
             var sampler = new Sampler(
-                WatchSource.Live(options, filter),
+                WatchSource.Live(options, samplingArgs.ToPolicy(parse), filter),
                 SampleComposer.Diagnose(thresholdArgs.ToThresholds(parse)),
                 new SamplerOptions { Interval = every });
             var json = parse.GetValue(format) == OutputFormat.Json;

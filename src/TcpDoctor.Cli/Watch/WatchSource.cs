@@ -10,11 +10,14 @@ namespace TcpDoctor.Cli.Watch;
 /// </summary>
 internal static class WatchSource
 {
-    public static ISnapshotSource Live(SnapshotOptions options, SocketFilter filter)
+    public static ISnapshotSource Live(SnapshotOptions options, SamplingPolicy policy, SocketFilter filter)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(filter);
-        var live = new LiveSnapshotSource(options);
+
+        // --idle-over selects by tcp_info: a counting read would match nothing and the counts would jump.
+        var live = new LiveSnapshotSource(options, filter.IdleOver is null ? policy : policy with { DetailEvery = TimeSpan.Zero });
         return ISnapshotSource.From(async cancellationToken =>
         {
             var snapshot = await live.ReadAsync(cancellationToken).ConfigureAwait(false);
@@ -50,18 +53,6 @@ internal static class WatchSource
             }
         }
 
-        return new Snapshot
-        {
-            TakenAt = snapshot.TakenAt,
-            MonotonicTimestamp = snapshot.MonotonicTimestamp,
-            Source = snapshot.Source,
-            Sockets = kept,
-            Processes = snapshot.Processes,
-            Kernel = snapshot.Kernel,
-            HostName = snapshot.HostName,
-            NetworkNamespace = snapshot.NetworkNamespace,
-            Notices = snapshot.Notices,
-            Timings = snapshot.Timings,
-        };
+        return snapshot.WithSockets(kept);
     }
 }

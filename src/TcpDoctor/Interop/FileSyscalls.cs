@@ -36,4 +36,17 @@ internal static unsafe partial class FileSyscalls
     // No errno: a failed readlink of an fd means it was closed since the listing, which is just skipped.
     [LibraryImport("libc", EntryPoint = "readlinkat")]
     public static partial nint ReadLinkAt(int dirFd, byte* path, byte* buffer, nuint size);
+
+    /// <summary><c>STATX_SIZE</c>: the only field asked of statx here.</summary>
+    public const uint STATX_SIZE = 0x200;
+
+    /// <summary><c>sizeof(struct statx)</c>: the same on every architecture.</summary>
+    public const int StatxBytes = 256;
+
+    /// <summary>Offset of <c>stx_size</c> (__u64) in <c>struct statx</c>.</summary>
+    public const int StatxSizeOffset = 40;
+
+    /// <summary>statx(2) (glibc 2.28+): fills a <see cref="StatxBytes"/>-byte <c>struct statx</c>.</summary>
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true)]
+    public static partial int Statx(int dirFd, byte* path, int flags, uint mask, byte* buffer);
 }

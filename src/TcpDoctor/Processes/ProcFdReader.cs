@@ -189,6 +189,34 @@ internal static unsafe class ProcFdReader
         return n;
     }
 
+    /// <summary>
+    /// How many fds a process has open, from the size the kernel reports for /proc/PID/fd (Linux 6.2+;
+    /// older kernels report 0, and then the answer is null). <paramref name="exited"/> says the process
+    /// is gone. One statx, no listing: what a sampling loop can afford every second.
+    /// </summary>
+    public static int? CountFds(int procFd, int pid, out bool exited)
+    {
+        exited = false;
+        Span<byte> path = stackalloc byte[32];
+        _ = FormatPath(path, pid, "/fd"u8);
+        byte* statx = stackalloc byte[FileSyscalls.StatxBytes];
+        int rc;
+        fixed (byte* p = path)
+        {
+            rc = FileSyscalls.Statx(procFd, p, 0, FileSyscalls.STATX_SIZE, statx);
+        }
+
+        if (rc != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            exited = errno is FileSyscalls.ENOENT or FileSyscalls.ESRCH;
+            return null;
+        }
+
+        var size = *(ulong*)(statx + FileSyscalls.StatxSizeOffset);
+        return size is > 0 and <= int.MaxValue ? (int)size : null;
+    }
+
     private static int OpenFdDir(int procFd, int pid)
     {
         Span<byte> path = stackalloc byte[32];

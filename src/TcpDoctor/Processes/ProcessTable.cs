@@ -66,5 +66,9 @@ public sealed class ProcessTable
     /// <summary>How many processes hold the inode.</summary>
     public int OwnerCount(uint inode) => _ownerCountByInode.TryGetValue(inode, out var n) ? n : (_ownerByInode.ContainsKey(inode) ? 1 : 0);
 
+    /// <summary>The same inode map over other process details (a refresh between scans: exited processes dropped, fd counts updated).</summary>
+    internal ProcessTable WithProcesses(Dictionary<int, ProcessInfo> byPid) =>
+        new(_ownerByInode, _ownerCountByInode, byPid, ProcessesScanned, UnreadableByErrno, Visibility);
+
     public ProcessInfo? Get(int pid) => pid != 0 && _byPid.TryGetValue(pid, out var p) ? p : null;
 }

@@ -23,6 +23,19 @@ public sealed class Snapshot
 
     public KernelState Kernel { get; init; } = KernelState.Empty;
 
+    /// <summary>
+    /// Taken for counting only, between full snapshots: no tcp_info and no memory info, so detectors
+    /// must not judge it (they would see every connection's timers as missing). Sampling loops carry
+    /// the last full snapshot's findings over it.
+    /// </summary>
+    public bool CountOnly { get; init; }
+
+    /// <summary>
+    /// Set when the ESTABLISHED connections were not read now but carried over from the full read
+    /// taken at this time (<see cref="SnapshotOptions.SkipEstablished"/>); every other state is current.
+    /// </summary>
+    public DateTimeOffset? EstablishedAsOf { get; init; }
+
     /// <summary>The host (or imported file's host) name.</summary>
     public string? HostName { get; init; }
 
@@ -36,6 +49,23 @@ public sealed class Snapshot
     public IReadOnlyDictionary<string, TimeSpan> Timings { get; init; } = new Dictionary<string, TimeSpan>();
 
     public ProcessInfo? OwnerOf(TcpSocket socket) => Processes.Get(socket.Pid);
+
+    /// <summary>This snapshot over other sockets (a filtered selection, a merged table); everything else kept.</summary>
+    public Snapshot WithSockets(IReadOnlyList<TcpSocket> sockets, DateTimeOffset? establishedAsOf = null) => new()
+    {
+        TakenAt = TakenAt,
+        MonotonicTimestamp = MonotonicTimestamp,
+        Source = Source,
+        Sockets = sockets ?? throw new ArgumentNullException(nameof(sockets)),
+        Processes = Processes,
+        Kernel = Kernel,
+        CountOnly = CountOnly,
+        EstablishedAsOf = establishedAsOf ?? EstablishedAsOf,
+        HostName = HostName,
+        NetworkNamespace = NetworkNamespace,
+        Notices = Notices,
+        Timings = Timings,
+    };
 
     /// <summary>Seconds elapsed between two snapshots (monotonic when both have it).</summary>
     public double SecondsSince(Snapshot earlier)

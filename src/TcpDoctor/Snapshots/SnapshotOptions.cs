@@ -18,6 +18,20 @@ public sealed record SnapshotOptions
     /// <summary>Request tcp_info and memory info from sock_diag.</summary>
     public bool TcpInfo { get; init; } = true;
 
+    /// <summary>
+    /// A counting read between full ones (<see cref="LiveSnapshotSource"/> with a
+    /// <see cref="SamplingPolicy"/>): no tcp_info and no memory info, whatever <see cref="TcpInfo"/> says.
+    /// The snapshot says so (<see cref="Snapshot.CountOnly"/>) and continuous consumers judge the last full one.
+    /// </summary>
+    public bool CountOnly { get; init; }
+
+    /// <summary>
+    /// Leave ESTABLISHED connections out of the sock_diag dump (the kernel skips them before filling
+    /// anything: on a host where most connections are established this is most of a dump's cost).
+    /// <see cref="LiveSnapshotSource"/> adds back those of its last full read. Ignored by /proc/net/tcp.
+    /// </summary>
+    public bool SkipEstablished { get; init; }
+
     /// <summary>Root of the proc filesystem (tests point it elsewhere only for parsers).</summary>
     public string ProcRoot { get; init; } = "/proc";
 }

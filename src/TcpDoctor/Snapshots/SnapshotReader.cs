@@ -15,7 +15,13 @@ public static class SnapshotReader
     private const byte AfInet = 2;
     private const byte AfInet6 = 10;
 
-    public static Snapshot Read(SnapshotOptions? options = null)
+    public static Snapshot Read(SnapshotOptions? options = null) => Read(options, owners: null);
+
+    /// <summary>
+    /// A snapshot whose process attribution comes from <paramref name="owners"/> (kept between the
+    /// samples of one loop) instead of a fresh /proc/*/fd scan; null scans as usual.
+    /// </summary>
+    public static Snapshot Read(SnapshotOptions? options, OwnerCache? owners)
     {
         options ??= new SnapshotOptions();
         var timings = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
@@ -38,7 +44,7 @@ public static class SnapshotReader
         }
 
         Task<ProcessTable>? scan = null;
-        if (options.Processes)
+        if (options.Processes && owners is null)
         {
             scan = Task.Run(() => Timed(timings, "processes", () => ProcessScanner.Scan(options.ProcRoot)));
         }
@@ -51,7 +57,8 @@ public static class SnapshotReader
             {
                 try
                 {
-                    sockets = DumpBoth(v4, v6, options.TcpInfo, timings);
+                    var states = options.SkipEstablished ? SockDiagReader.AllButEstablished : SockDiagReader.AllStates;
+                    sockets = DumpBoth(v4, v6, options.TcpInfo && !options.CountOnly, states, timings);
                     source = SocketSource.SockDiag;
                 }
                 catch (TcpDoctorException e)
@@ -82,9 +89,11 @@ public static class SnapshotReader
         }
 
         var processes = ProcessTable.Empty;
-        if (scan is not null)
+        if (scan is not null || (options.Processes && owners is not null))
         {
-            processes = scan.GetAwaiter().GetResult();
+            processes = scan is not null
+                ? scan.GetAwaiter().GetResult()
+                : Timed(timings, "processes", () => owners!.Resolve(sockets, options.ProcRoot));
             var sw = Stopwatch.StartNew();
             Attribute(sockets, processes);
             timings["attribute"] = sw.Elapsed;
@@ -103,6 +112,7 @@ public static class SnapshotReader
             Sockets = sockets,
             Processes = processes,
             Kernel = opened.Kernel,
+            CountOnly = options.CountOnly,
             HostName = Environment.MachineName,
             NetworkNamespace = options.NetworkNamespace,
             Notices = notices,
@@ -111,14 +121,14 @@ public static class SnapshotReader
     }
 
     /// <summary>Both families at once: AF_INET6 also holds dual-stack sockets carrying IPv4.</summary>
-    private static List<TcpSocket> DumpBoth(SockDiagReader v4, SockDiagReader v6, bool tcpInfo, Dictionary<string, TimeSpan> timings)
+    private static List<TcpSocket> DumpBoth(SockDiagReader v4, SockDiagReader v6, bool tcpInfo, uint states, Dictionary<string, TimeSpan> timings)
     {
         var v6Sockets = new List<TcpSocket>();
-        var v6Task = Task.Run(() => Timed(timings, "dump-ipv6", () => v6.Dump(AfInet6, tcpInfo, v6Sockets)));
+        var v6Task = Task.Run(() => Timed(timings, "dump-ipv6", () => v6.Dump(AfInet6, tcpInfo, v6Sockets, states)));
         var sockets = new List<TcpSocket>(1024);
         try
         {
-            Timed(timings, "dump-ipv4", () => v4.Dump(AfInet, tcpInfo, sockets));
+            Timed(timings, "dump-ipv4", () => v4.Dump(AfInet, tcpInfo, sockets, states));
         }
         catch
         {
@@ -146,7 +156,8 @@ public static class SnapshotReader
         ArgumentNullException.ThrowIfNull(processes);
         foreach (var s in sockets)
         {
-            if (s.Inode != 0 && processes.TryGetOwner(s.Inode, out var pid))
+            // The owner must still be in the table: a cached map keeps the inodes of processes that exited.
+            if (s.Inode != 0 && processes.TryGetOwner(s.Inode, out var pid) && processes.Get(pid) is not null)
             {
                 s.Pid = pid;
             }

@@ -19,10 +19,10 @@ public sealed partial class SockDiagReader
     private const int BufferGrowStep = 4096;
 
     /// <summary>Runs one dump, appending its sockets to <paramref name="into"/>.</summary>
-    private DumpOutcome DumpOnce(byte family, byte ext, List<TcpSocket> into)
+    private DumpOutcome DumpOnce(byte family, byte ext, uint states, List<TcpSocket> into)
     {
         Span<byte> request = stackalloc byte[RequestSize];
-        var seq = WriteRequest(request, nlmsghdr.SOCK_DIAG_BY_FAMILY, nlmsghdr.NLM_F_REQUEST | nlmsghdr.NLM_F_DUMP, family, ext, inet_diag_req_v2.AllStates);
+        var seq = WriteRequest(request, nlmsghdr.SOCK_DIAG_BY_FAMILY, nlmsghdr.NLM_F_REQUEST | nlmsghdr.NLM_F_DUMP, family, ext, states);
         Send(request);
 
         Span<ulong> previousTail = stackalloc ulong[BoundaryWindow];

@@ -44,6 +44,12 @@ public sealed partial class SockDiagReader : IDisposable
     /// <exception cref="TcpDoctorException">The kernel has no sock_diag, or the socket cannot be created.</exception>
     public static SockDiagReader Open() => new(NetlinkSocket.Open());
 
+    /// <summary>The state mask of every TCP state (what <c>ss -a</c> asks for).</summary>
+    public const uint AllStates = inet_diag_req_v2.AllStates;
+
+    /// <summary>The state mask of every state but ESTABLISHED.</summary>
+    public const uint AllButEstablished = inet_diag_req_v2.AllStates & ~(1u << (int)TcpState.Established);
+
     /// <summary>
     /// Appends every TCP socket of <paramref name="family"/> (AF_INET = 2 or AF_INET6 = 10; the latter
     /// includes dual-stack sockets carrying IPv4) to <paramref name="into"/>, in every state but
@@ -52,7 +58,10 @@ public sealed partial class SockDiagReader : IDisposable
     /// On failure <paramref name="into"/> is left as it was, and the reader stays usable.
     /// </summary>
     /// <exception cref="TcpDoctorException">The kernel refused or failed the dump.</exception>
-    public void Dump(byte family, bool withInfo, List<TcpSocket> into)
+    public void Dump(byte family, bool withInfo, List<TcpSocket> into) => Dump(family, withInfo, into, AllStates);
+
+    /// <summary>Every TCP socket of <paramref name="family"/> whose state is in <paramref name="states"/> (bit 1 &lt;&lt; state).</summary>
+    public void Dump(byte family, bool withInfo, List<TcpSocket> into, uint states)
     {
         ArgumentNullException.ThrowIfNull(into);
         if (family is not (Libc.AF_INET or Libc.AF_INET6))
@@ -69,7 +78,7 @@ public sealed partial class SockDiagReader : IDisposable
         {
             for (var attempt = 1; ; attempt++)
             {
-                var outcome = DumpOnce(family, ext, into);
+                var outcome = DumpOnce(family, ext, states, into);
                 if (outcome == DumpOutcome.Complete
                     || (outcome == DumpOutcome.Interrupted && attempt == MaxDumpAttempts))
                 {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using TcpDoctor.Snapshots;
 
@@ -45,7 +46,10 @@ public sealed class SocketSummary
     /// <summary>Sockets owned by a file descriptor (inode ≠ 0).</summary>
     public int WithInode { get; private set; }
 
-    public static SocketSummary Build(Snapshot snapshot, int top = 10)
+    public static SocketSummary Build(Snapshot snapshot, int top = 10) => Build(snapshot, top, null);
+
+    /// <summary>The same with the snapshot's listeners already known (a sampler uses them twice).</summary>
+    internal static SocketSummary Build(Snapshot snapshot, int top, ListenerSet? listenerSet)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         var s = new SocketSummary();
@@ -53,8 +57,11 @@ public sealed class SocketSummary
         s.EphemeralRange = sysctls.LocalPortRange;
         s.UsableEphemeralPorts = sysctls.UsableEphemeralPorts;
 
-        var listeners = ListenerSet.From(snapshot.Sockets);
-        var services = new PortGroup?[65536];
+        var listeners = listenerSet ?? ListenerSet.From(snapshot.Sockets);
+
+        // Rented: 64k references is a large-object allocation, and one per sample sets off full collections.
+        var services = ArrayPool<PortGroup?>.Shared.Rent(65536);
+        Array.Clear(services);
         var destinations = new Dictionary<(NetAddress, ushort), EndpointGroup>();
         var clients = new Dictionary<NetAddress, EndpointGroup>();
         var processes = new Dictionary<string, ProcessGroup>(StringComparer.Ordinal);
@@ -121,7 +128,9 @@ public sealed class SocketSummary
             }
         }
 
-        s.Services = [.. services.OfType<PortGroup>().OrderByDescending(g => g.Counts.Total).ThenBy(g => g.Port).Take(top)];
+        s.Services = [.. services.Take(65536).OfType<PortGroup>().OrderByDescending(g => g.Counts.Total).ThenBy(g => g.Port).Take(top)];
+        Array.Clear(services);
+        ArrayPool<PortGroup?>.Shared.Return(services);
         s.Destinations = [.. destinations.Values.OrderByDescending(g => g.Counts.Total).Take(top)];
         s.Clients = [.. clients.Values.OrderByDescending(g => g.Counts.Total).Take(top)];
         s.Processes = [.. processes.Values.OrderByDescending(g => g.Counts.Total).ThenBy(g => g.Command, StringComparer.Ordinal).Take(top)];

@@ -65,7 +65,8 @@ public sealed class SampleAggregates
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(top);
 
         // Every group, so the ones past the top can be summed; the summary is dropped on return.
-        var summary = SocketSummary.Build(snapshot, int.MaxValue);
+        var listeners = ListenerSet.From(snapshot.Sockets);
+        var summary = SocketSummary.Build(snapshot, int.MaxValue, listeners);
         var a = new SampleAggregates(summary)
         {
             UsableEphemeralPorts = summary.UsableEphemeralPorts,
@@ -76,7 +77,7 @@ public sealed class SampleAggregates
         (a.Services, a.OtherServices) = Split(summary.Services, top, g => g.Counts);
         (a.Destinations, a.OtherDestinations) = Split(summary.Destinations, top, g => g.Counts);
         (a.Processes, a.OtherProcesses) = Split(summary.Processes, top, g => g.Counts);
-        a.TimeWaitDestinations = TimeWaitOf(snapshot, summary.Destinations, top);
+        a.TimeWaitDestinations = TimeWaitOf(snapshot, listeners, summary.Destinations, top);
         return a;
     }
 
@@ -127,7 +128,7 @@ public sealed class SampleAggregates
     /// sockets of the top destinations fills their histograms. The service side is told apart the way
     /// the summary does it (<see cref="ListenerSet"/>), so a client's port never lands on a destination.
     /// </summary>
-    private static TimeWaitDestination[] TimeWaitOf(Snapshot snapshot, IReadOnlyList<EndpointGroup> destinations, int top)
+    private static TimeWaitDestination[] TimeWaitOf(Snapshot snapshot, ListenerSet listeners, IReadOnlyList<EndpointGroup> destinations, int top)
     {
         var ranked = new List<EndpointGroup>();
         foreach (var d in destinations)
@@ -152,7 +153,6 @@ public sealed class SampleAggregates
             result[i] = byKey[(d.Address, d.Port)] = new TimeWaitDestination(d.Address, d.Port, d.Counts[TcpState.TimeWait]);
         }
 
-        var listeners = ListenerSet.From(snapshot.Sockets);
         foreach (var s in snapshot.Sockets)
         {
             if (s.State == TcpState.TimeWait

@@ -11,8 +11,8 @@ namespace TcpDoctor.Watching;
 /// Not thread-safe.
 /// </summary>
 /// <remarks>
-/// Memory between samples: the previous snapshot (detectors compare against it: new connections,
-/// per-listener drops), the previous aggregates (O(top)), the finding tracker and the trend estimator
+/// Memory between samples: the last judged snapshot (detectors compare against it: new connections,
+/// per-listener drops), the last sample's counters and time, the previous aggregates (O(top)), the finding tracker and the trend estimator
 /// (bounded, see each), and the times of the last trend-window samples. Never more than one snapshot.
 /// </remarks>
 public sealed class SampleComposer
@@ -23,6 +23,8 @@ public sealed class SampleComposer
     private readonly TrendEstimator _trends;
     private readonly Queue<double> _recentTimes = new();
     private SampleAggregates? _previousAggregates;
+    private IReadOnlyList<TrackedFinding> _lastTracked = [];
+    private Moment? _last;
     private double _elapsed;
     private long _sequence;
 
@@ -36,7 +38,10 @@ public sealed class SampleComposer
         _trends = new TrendEstimator(_options.TrendWindow, _options.TrendMinPoints);
     }
 
-    /// <summary>The snapshot of the last sample: the one the next is compared with.</summary>
+    /// <summary>
+    /// The snapshot of the last judged sample: the one the next judgement compares with. Counting
+    /// snapshots (<see cref="Snapshot.CountOnly"/>) are not judged and do not replace it.
+    /// </summary>
     public Snapshot? Previous { get; private set; }
 
     /// <summary>The usual diagnosis: every detector with these thresholds.</summary>
@@ -49,22 +54,35 @@ public sealed class SampleComposer
     public Sample Add(Snapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        var previous = Previous;
         double? interval = null;
-        if (previous is not null && snapshot.SecondsSince(previous) is var dt && dt > 0)
+        if (_last is { } last && Seconds(last, snapshot) is var dt && dt > 0)
         {
             interval = dt;
             _elapsed += dt;
         }
 
-        var findings = _diagnose(snapshot, previous);
-        var stripped = new Finding[findings.Count];
-        for (var i = 0; i < stripped.Length; i++)
+        IReadOnlyList<TrackedFinding> tracked;
+        IReadOnlyList<FindingLifetime> cleared;
+        if (snapshot.CountOnly && Previous is not null)
         {
-            stripped[i] = FindingCopy.WithoutSockets(findings[i]);
+            // A counting snapshot has no tcp_info: judging it would clear every finding that needs
+            // timers. The last judgement stands until the next full snapshot.
+            (tracked, cleared) = (_lastTracked, []);
+        }
+        else
+        {
+            var findings = _diagnose(snapshot, Previous);
+            var stripped = new Finding[findings.Count];
+            for (var i = 0; i < stripped.Length; i++)
+            {
+                stripped[i] = FindingCopy.WithoutSockets(findings[i]);
+            }
+
+            (tracked, cleared) = _tracker.Update(stripped, snapshot.TakenAt);
+            _lastTracked = tracked;
+            Previous = snapshot;
         }
 
-        var (tracked, cleared) = _tracker.Update(stripped, snapshot.TakenAt);
         var aggregates = SampleAggregates.From(snapshot, _options.Top);
         var sample = new Sample
         {
@@ -72,7 +90,7 @@ public sealed class SampleComposer
             Time = snapshot.TakenAt,
             IntervalSeconds = interval,
             Aggregates = aggregates,
-            Rates = previous is not null && interval is { } s ? CounterRates.Between(previous.Kernel, snapshot.Kernel, s) : CounterRates.None,
+            Rates = _last is { } before && interval is { } s ? CounterRates.Between(before.Kernel, snapshot.Kernel, s) : CounterRates.None,
             TimeWaitInflow = Inflow(aggregates, interval),
             Findings = tracked,
             Cleared = cleared,
@@ -80,10 +98,15 @@ public sealed class SampleComposer
             Notices = snapshot.Notices,
         };
 
-        Previous = snapshot;
+        _last = new Moment(snapshot.TakenAt, snapshot.MonotonicTimestamp, snapshot.Kernel);
         _previousAggregates = aggregates;
         return sample;
     }
+
+    private static double Seconds(Moment earlier, Snapshot now) =>
+        earlier.Monotonic != 0 && now.MonotonicTimestamp != 0
+            ? System.Diagnostics.Stopwatch.GetElapsedTime(earlier.Monotonic, now.MonotonicTimestamp).TotalSeconds
+            : (now.TakenAt - earlier.TakenAt).TotalSeconds;
 
     private TimeWaitInflow[] Inflow(SampleAggregates now, double? interval)
     {
@@ -140,4 +163,7 @@ public sealed class SampleComposer
         _trends.Observe(name, _elapsed, v);
         list.Add(new ResourceTrend(kind, subject, v, limit, _trends.Estimate(name, limit)));
     }
+
+    /// <summary>What rates need of the last sample: its time and its counters, not its sockets.</summary>
+    private sealed record Moment(DateTimeOffset TakenAt, long Monotonic, Kernel.KernelState Kernel);
 }

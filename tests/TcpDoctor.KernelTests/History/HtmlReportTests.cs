@@ -21,7 +21,7 @@ public sealed class HtmlReportTests : IDisposable
         using var sockets = new SocketFactory(ns);
         var listener = sockets.Listen(IPAddress.Loopback, backlog: 64);
         var db = Path.Combine(_dir, "history.db");
-        using (var recorder = Recorder.Start(db, "--netns", ns.Name, "--interval", "100ms"))
+        using (var recorder = Recorder.Start(db, "--netns", ns.Name, "--interval", "100ms", "--detail-every", "400ms"))
         {
             recorder.WaitForSamples(8);
             for (var i = 0; i < 15; i++)

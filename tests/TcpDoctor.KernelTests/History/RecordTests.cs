@@ -21,7 +21,7 @@ public sealed class RecordTests : IDisposable
         var listener = sockets.Listen(IPAddress.Loopback, backlog: 64);
         var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
         var db = Path.Combine(_dir, "history.db");
-        using var recorder = Recorder.Start(db, "--netns", ns.Name, "--interval", "200ms");
+        using var recorder = Recorder.Start(db, "--netns", ns.Name, "--interval", "200ms", "--detail-every", "400ms");
 
         // A quiet baseline first, then 20 connections whose client hangs up while the server never closes.
         recorder.WaitForSamples(12);
@@ -85,7 +85,7 @@ public sealed class RecordTests : IDisposable
         // Three recorders in turn into one file, each killed with SIGKILL at a different point of its cycle.
         for (var round = 0; round < 3; round++)
         {
-            using var recorder = Recorder.Start(db, "--netns", ns.Name, "--interval", "100ms");
+            using var recorder = Recorder.Start(db, "--netns", ns.Name, "--interval", "100ms", "--detail-every", "400ms");
             var seen = recorder.WaitForSamples(committed + 8 + round);
             recorder.Kill9();
 

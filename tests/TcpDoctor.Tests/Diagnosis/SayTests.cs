@@ -33,8 +33,8 @@ public sealed class SayTests
     [Fact]
     public void A_range_of_equal_times_is_one_time()
     {
-        Assert.Equal("2h00m", Say.TimeRange(7200, 7200.2));
-        Assert.Equal("5m00s to 6m50s", Say.TimeRange(300, 410));
+        Assert.Equal("2h", Say.TimeRange(7200, 7200.2));
+        Assert.Equal("5m to 6m50s", Say.TimeRange(300, 410));
     }
 
     [Fact]

@@ -21,6 +21,7 @@ internal sealed class SnapshotBuilder
     private readonly Dictionary<string, long> _tcp = new(StringComparer.Ordinal);
     private uint _nextInode = 1000;
     private double _at;
+    private bool _countOnly;
 
     public Sysctls Sysctls { get; set; } = new()
     {
@@ -48,6 +49,13 @@ internal sealed class SnapshotBuilder
     public SnapshotBuilder At(double seconds)
     {
         _at = seconds;
+        return this;
+    }
+
+    /// <summary>A counting snapshot, as a sampling policy takes between full reads (no tcp_info).</summary>
+    public SnapshotBuilder CountOnly()
+    {
+        _countOnly = true;
         return this;
     }
 
@@ -187,6 +195,7 @@ internal sealed class SnapshotBuilder
     {
         TakenAt = Epoch.AddSeconds(_at),
         Source = SocketSource.SockDiag,
+        CountOnly = _countOnly,
         Sockets = _sockets.ToList(),
         Processes = new ProcessTable(new Dictionary<uint, int>(_owners), [], new Dictionary<int, ProcessInfo>(_processes), _processes.Count, 0, null),
         Kernel = new KernelState

@@ -59,7 +59,7 @@ public sealed class ReapRecheckTests
         Assert.Equal([stillIdle], destroyer.Requests);
         Assert.Equal([resumes, stillIdle], destroyer.Lookups);
         Assert.Equal([ReapOutcome.Changed, ReapOutcome.Destroyed], result.Records.Select(r => r.Outcome));
-        Assert.Equal("changed since the snapshot: active again, idle 100ms, not over 10m00s", result.Records[0].Detail);
+        Assert.Equal("changed since the snapshot: active again, idle 100ms, not over 10m", result.Records[0].Detail);
         Assert.Equal(1, result.Counts.Changed);
         Assert.False(result.HasFailures);
     }

@@ -26,7 +26,7 @@ public sealed class ListTextRendererTests
             "ESTABLISHED       0       0 10.0.0.1:80                10.0.0.7:41003             nginx/812              -                  200ms/100ms    0.00ms",
             "ESTABLISHED       0       0 10.0.0.1:80                10.0.0.7:41004             nginx/812              -                  200ms/100ms    0.00ms",
             "ESTABLISHED       0       0 10.0.0.1:80                10.0.0.7:41005             nginx/812              -                  200ms/100ms    0.00ms",
-            "ESTABLISHED       0       0 [2001:db8::1]:443          [2001:db8::9]:52000        nginx/812              -                  1m15s/1h00m    0.00ms",
+            "ESTABLISHED       0       0 [2001:db8::1]:443          [2001:db8::9]:52000        nginx/812              -                  1m15s/1h       0.00ms",
             "ESTABLISHED       0       0 [::ffff:10.0.0.1]:443      [::ffff:10.0.0.9]:52001    nginx/812              -                  1s/1s          0.00ms",
             "CLOSE_WAIT        1       0 10.0.0.1:9000              10.0.0.8:50000             php-fpm/900            -                  -                   -",
             "CLOSE_WAIT        1       0 10.0.0.1:9000              10.0.0.8:50001             php-fpm/900            -                  -                   -",

@@ -90,7 +90,7 @@ public sealed class WatchScreenTests
             "  WARN close-wait-leak  appA[812]  since 12:00:02 (7 s)  full in 3m20s",
             "       appA (pid 812) does not close connections its peers closed",
             "LIMITS",
-            "  time-wait-buckets  29 of 262,144  +3.0/s  full in 1d0h",
+            "  time-wait-buckets  29 of 262,144  +3.0/s  full in 1d",
             "  ephemeral-ports 10.0.0.1 -> 10.0.0.3:443  29 of 28,232  +3.0/s  full in 2h36m",
             "  ephemeral-ports 10.0.0.1 -> 10.0.0.2:5432  13 of 28,232  +1.0/s  full in 7h50m",
             "",

@@ -151,9 +151,63 @@ public sealed class SampleComposerTests
         Assert.Equal(5, inflow.PerSecond, 6);
     }
 
-    private static Snapshot Leak(double at, int closeWait) => new SnapshotBuilder()
-        .At(at)
-        .Process(10, "app")
-        .Many(closeWait, (b, i) => b.Sock(TcpState.CloseWait, $"10.0.0.1:{40000 + i}", "10.0.0.2:80", pid: 10))
-        .Build();
+    [Fact]
+    public void Counting_snapshots_are_counted_but_not_judged_and_findings_stand_until_the_next_full_one()
+    {
+        var judged = new List<Snapshot>();
+        var diagnose = SampleComposer.Diagnose(Thresholds.Default);
+        var composer = new SampleComposer((c, p) =>
+        {
+            judged.Add(c);
+            return diagnose(c, p);
+        });
+        var full = Leak(0, 20);
+        var first = composer.Add(full);
+
+        // Between full reads: 30 CLOSE_WAIT counted, nothing judged, the leak found at 0 s still listed.
+        var counting = composer.Add(Leak(1, 30, countOnly: true, activeOpens: 50));
+        Assert.Equal(30, counting.Aggregates.All[TcpState.CloseWait]);
+        Assert.Equal(50, counting.Rates.ActiveOpens);
+        Assert.Single(judged);
+        Assert.Same(full, composer.Previous);
+        var carried = Assert.Single(counting.Findings, t => t.Finding.Id == Catalog.CloseWaitLeak);
+        Assert.Equal(Assert.Single(first.Findings, t => t.Finding.Id == Catalog.CloseWaitLeak).Lifetime.FirstSeen, carried.Lifetime.FirstSeen);
+        Assert.Empty(counting.Cleared);
+
+        // The next full read is judged against the last full one, not the counting one.
+        var calls = new List<Snapshot?>();
+        var tracking = new SampleComposer((c, p) =>
+        {
+            calls.Add(p);
+            return [];
+        });
+        var a = Leak(0, 1);
+        tracking.Add(a);
+        tracking.Add(Leak(1, 1, countOnly: true));
+        tracking.Add(Leak(2, 1));
+        Assert.Equal([null, a], calls);
+    }
+
+    [Fact]
+    public void A_counting_first_snapshot_is_judged_all_the_same()
+    {
+        var calls = 0;
+        var composer = new SampleComposer((_, _) =>
+        {
+            calls++;
+            return [];
+        });
+        composer.Add(Leak(0, 1, countOnly: true));
+        Assert.Equal(1, calls);
+    }
+
+    private static Snapshot Leak(double at, int closeWait, bool countOnly = false, long activeOpens = 0)
+    {
+        var builder = new SnapshotBuilder()
+            .At(at)
+            .Tcp("ActiveOpens", activeOpens)
+            .Process(10, "app")
+            .Many(closeWait, (b, i) => b.Sock(TcpState.CloseWait, $"10.0.0.1:{40000 + i}", "10.0.0.2:80", pid: 10));
+        return countOnly ? builder.CountOnly().Build() : builder.Build();
+    }
 }
