@@ -15,7 +15,7 @@ internal static class SocketJson
         Span<char> buf = stackalloc char[64];
         j.WriteStartObject();
         j.WriteString("state", s.State.ToNetstatName());
-        j.WriteString("family", s.Family == 10 ? "ipv6" : "ipv4");
+        j.WriteString("family", s.IsIPv6 ? "ipv6" : "ipv4");
         j.WriteString("localAddress", s.LocalAddress.TryFormat(buf, out var n) ? buf[..n] : s.LocalAddress.ToString());
         j.WriteNumber("localPort", s.LocalPort);
         j.WriteString("remoteAddress", s.RemoteAddress.TryFormat(buf, out n) ? buf[..n] : s.RemoteAddress.ToString());
@@ -77,7 +77,7 @@ internal static class SocketJson
             j.WriteNumber("retransmits", i.Retransmits);
             j.WriteNumber("totalRetrans", i.TotalRetrans);
             j.WriteNumber("unacked", i.Unacked);
-            if (i.Has(136))
+            if (i.HasBytesReceived)
             {
                 j.WriteNumber("bytesAcked", i.BytesAcked);
                 j.WriteNumber("bytesReceived", i.BytesReceived);

@@ -58,7 +58,7 @@ internal static class RetransmitClock
 
         // 6.7+: total time in RTO recovery; when every RTO of the connection belongs to this episode it is
         // exact (plus the first RTO, which ran before recovery began).
-        if (info.Has(248) && info.TotalRtoTimeMs > 0 && info.TotalRto == n)
+        if (info.HasRtoTotals && info.TotalRtoTimeMs > 0 && info.TotalRto == n)
         {
             return baseRto + (info.TotalRtoTimeMs / 1000.0);
         }

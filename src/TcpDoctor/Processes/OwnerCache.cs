@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-using System.Text;
 using TcpDoctor.Interop;
 using TcpDoctor.Sockets;
 
@@ -115,20 +113,9 @@ public sealed class OwnerCache
     }
 
     /// <summary>Drops the processes that exited and updates fd counts, one statx each.</summary>
-    private static unsafe ProcessTable Refresh(ProcessTable table, string procRoot)
+    private static ProcessTable Refresh(ProcessTable table, string procRoot)
     {
-        var rootBytes = Encoding.UTF8.GetBytes(procRoot + "\0");
-        int procFd;
-        fixed (byte* root = rootBytes)
-        {
-            procFd = FileSyscalls.OpenAt(FileSyscalls.AT_FDCWD, root, FileSyscalls.O_RDONLY | FileSyscalls.O_DIRECTORY | FileSyscalls.O_CLOEXEC);
-        }
-
-        if (procFd < 0)
-        {
-            throw new TcpDoctorException($"cannot open {procRoot}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
-        }
-
+        var procFd = ProcessScanner.OpenProcRoot(procRoot);
         try
         {
             var processes = new Dictionary<int, ProcessInfo>(table.Count);

@@ -29,18 +29,7 @@ public static class ProcessScanner
     internal static unsafe ProcessTable Scan(string procRoot, IReadOnlySet<uint>? socketInodes, int threads)
     {
         ArgumentNullException.ThrowIfNull(procRoot);
-        var rootBytes = Encoding.UTF8.GetBytes(procRoot + "\0");
-        int procFd;
-        fixed (byte* root = rootBytes)
-        {
-            procFd = FileSyscalls.OpenAt(FileSyscalls.AT_FDCWD, root, FileSyscalls.O_RDONLY | FileSyscalls.O_DIRECTORY | FileSyscalls.O_CLOEXEC);
-        }
-
-        if (procFd < 0)
-        {
-            throw new TcpDoctorException($"cannot open {procRoot}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
-        }
-
+        var procFd = OpenProcRoot(procRoot);
         try
         {
             // Phase 1, parallel by process: list each fd directory.
@@ -90,6 +79,24 @@ public static class ProcessScanner
         {
             _ = FileSyscalls.Close(procFd);
         }
+    }
+
+    /// <summary>A directory fd of the proc filesystem at <paramref name="procRoot"/>, for the *at syscalls; the caller closes it.</summary>
+    internal static unsafe int OpenProcRoot(string procRoot)
+    {
+        var rootBytes = Encoding.UTF8.GetBytes(procRoot + "\0");
+        int procFd;
+        fixed (byte* root = rootBytes)
+        {
+            procFd = FileSyscalls.OpenAt(FileSyscalls.AT_FDCWD, root, FileSyscalls.O_RDONLY | FileSyscalls.O_DIRECTORY | FileSyscalls.O_CLOEXEC);
+        }
+
+        if (procFd < 0)
+        {
+            throw new TcpDoctorException($"cannot open {procRoot}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+        }
+
+        return procFd;
     }
 
     /// <summary>Chunk indices ordered round-robin over processes: first chunks of every process, then second chunks, …</summary>

@@ -12,8 +12,8 @@ namespace TcpDoctor.Snapshots;
 /// </summary>
 public static class SnapshotReader
 {
-    private const byte AfInet = 2;
-    private const byte AfInet6 = 10;
+    private const byte AfInet = Interop.Libc.AF_INET;
+    private const byte AfInet6 = Interop.Libc.AF_INET6;
 
     public static Snapshot Read(SnapshotOptions? options = null) => Read(options, owners: null);
 

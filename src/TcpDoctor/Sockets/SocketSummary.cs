@@ -73,7 +73,7 @@ public sealed class SocketSummary
         foreach (var sock in snapshot.Sockets)
         {
             s.All.Add(sock.State);
-            (sock.Family == 10 ? s.IPv6 : s.IPv4).Add(sock.State);
+            (sock.IsIPv6 ? s.IPv6 : s.IPv4).Add(sock.State);
 
             if (sock.Inode != 0)
             {

@@ -67,6 +67,18 @@ public readonly record struct TcpInfo
     /// <summary>Whether the kernel's struct reached a field ending at byte <paramref name="end"/>.</summary>
     public bool Has(int end) => Length >= end;
 
+    /// <summary><see cref="BytesAcked"/> was sent (Linux 4.1+).</summary>
+    public bool HasBytesAcked => Has(Interop.tcp_info.tcpi_bytes_acked + sizeof(ulong));
+
+    /// <summary><see cref="BytesReceived"/> was sent (Linux 4.1+).</summary>
+    public bool HasBytesReceived => Has(Interop.tcp_info.tcpi_bytes_received + sizeof(ulong));
+
+    /// <summary><see cref="DataSegsIn"/> and <see cref="DataSegsOut"/> were sent (Linux 4.6+).</summary>
+    public bool HasDataSegments => Has(Interop.tcp_info.tcpi_data_segs_out + sizeof(uint));
+
+    /// <summary><see cref="TotalRto"/> and <see cref="TotalRtoTimeMs"/> were sent (Linux 6.7+).</summary>
+    public bool HasRtoTotals => Has(Interop.tcp_info.tcpi_total_rto_time + sizeof(uint));
+
     /// <summary>The idle time: the shorter of "since last send" and "since last receive".</summary>
     public uint IdleMs => Math.Min(LastDataSentMs, LastDataRecvMs);
 }

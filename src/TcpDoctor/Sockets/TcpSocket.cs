@@ -9,6 +9,9 @@ public sealed class TcpSocket
     /// <summary>The socket's own family: 2 (AF_INET) or 10 (AF_INET6, also dual-stack sockets carrying IPv4).</summary>
     public byte Family { get; init; }
 
+    /// <summary>An AF_INET6 socket (dual-stack ones carrying IPv4 included), as ss -6 counts it.</summary>
+    public bool IsIPv6 => Family == Interop.Libc.AF_INET6;
+
     public TcpState State { get; init; }
 
     public NetAddress LocalAddress { get; init; }

@@ -56,7 +56,7 @@ internal sealed class HungRequestsDetector : IDetector
         var longest = waits[^1];
         var median = waits[waits.Count / 2];
         var withKeepalive = sockets.Count(s => s.Timer == TimerKind.KeepAlive);
-        var neverAnswered = sockets.Count(s => s.Info.Has(136) && s.Info.BytesReceived == 0);
+        var neverAnswered = sockets.Count(s => s.Info.HasBytesReceived && s.Info.BytesReceived == 0);
         var pids = owners.Groups.SelectMany(g => g.Pids).Distinct().Count();
 
         var summary =

@@ -20,7 +20,7 @@ internal static class RequestRules
         }
 
         // bytes_acked counts the SYN: 1 means nothing was ever sent, so there is no request to wait on.
-        if (info.Has(128) && info.BytesAcked <= 1)
+        if (info.HasBytesAcked && info.BytesAcked <= 1)
         {
             return false;
         }
@@ -28,7 +28,7 @@ internal static class RequestRules
         // tcp_info's last_* times have jiffy granularity (4 ms at HZ=250): a reply landing in the same jiffy
         // as the request shows equal times. Equal is only "unanswered" when nothing was ever received;
         // otherwise a fast healthy backend would look hung (and reap --finding would destroy it).
-        var neverAnswered = info.Has(136) && info.BytesReceived == 0;
+        var neverAnswered = info.HasBytesReceived && info.BytesReceived == 0;
         var unanswered = neverAnswered
             ? info.LastDataRecvMs >= info.LastDataSentMs
             : info.LastDataRecvMs >= (long)info.LastDataSentMs + AnswerEchoMs(info);
@@ -55,7 +55,7 @@ internal static class RequestRules
     /// </summary>
     internal static bool IsOneWayStream(TcpInfo info)
     {
-        if (!info.Has(160) || info.SndMss == 0)
+        if (!info.HasDataSegments || info.SndMss == 0)
         {
             return false;
         }
