@@ -7,8 +7,11 @@ namespace TcpDoctor.Cli.Rendering;
 /// <summary>One series of the history as text (summary, when it started, chart), JSON or CSV.</summary>
 internal static class HistoryRenderers
 {
-    public static void Text(TextWriter w, string what, DateTimeOffset from, DateTimeOffset until, IReadOnlyList<SeriesPoint> points, ChangePointResult? start)
+    /// <param name="zone">The zone times are shown in: the local one unless a test says otherwise.</param>
+    public static void Text(TextWriter w, string what, DateTimeOffset from, DateTimeOffset until, IReadOnlyList<SeriesPoint> points, ChangePointResult? start, TimeZoneInfo? zone = null)
     {
+        zone ??= TimeZoneInfo.Local;
+        string Local(DateTimeOffset t) => HistoryRenderers.Local(t, zone);
         // Sentences wrap at 80 columns like the chart, so the whole output fits a terminal over ssh.
         Say(w, $"{what}, {Local(from)} to {Local(until)}");
         if (points.Count == 0)
@@ -19,9 +22,9 @@ internal static class HistoryRenderers
 
         var peak = points.MaxBy(p => p.Value);
         Say(w, $"{points.Count} samples; peak {Num(peak.Value)} at {Local(peak.Time)}; first {Num(points[0].Value)}, last {Num(points[^1].Value)}.");
-        Say(w, StartSentence(start));
+        Say(w, StartSentence(start, zone));
         w.WriteLine();
-        foreach (var line in HistoryChart.Draw(points))
+        foreach (var line in HistoryChart.Draw(points, zone: zone))
         {
             w.WriteLine(line);
         }
@@ -35,8 +38,8 @@ internal static class HistoryRenderers
         }
     }
 
-    public static string StartSentence(ChangePointResult? start) => start is { } s
-        ? $"started at {Local(s.Start)}: left its baseline of {Num(s.Baseline)} (MAD {Num(s.Mad)}) and stayed above {Num(s.Threshold)} up to the peak of {Num(s.Peak)} at {Local(s.PeakAt)}."
+    public static string StartSentence(ChangePointResult? start, TimeZoneInfo? zone = null) => start is { } s
+        ? $"started at {Local(s.Start, zone)}: left its baseline of {Num(s.Baseline)} (MAD {Num(s.Mad)}) and stayed above {Num(s.Threshold)} up to the peak of {Num(s.Peak)} at {Local(s.PeakAt, zone)}."
         : "no start found: the series never rose clearly above the baseline of its first quarter (or was above it from the first sample; widen --since).";
 
     public static void Json(Stream stream, string what, SeriesFilter filter, DateTimeOffset from, DateTimeOffset until, IReadOnlyList<SeriesPoint> points, ChangePointResult? start)
@@ -107,8 +110,8 @@ internal static class HistoryRenderers
         }
     }
 
-    public static string Local(DateTimeOffset t) =>
-        TimeZoneInfo.ConvertTime(t, TimeZoneInfo.Local).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+    public static string Local(DateTimeOffset t, TimeZoneInfo? zone = null) =>
+        TimeZoneInfo.ConvertTime(t, zone ?? TimeZoneInfo.Local).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 
     public static string Num(double v) => v == Math.Floor(v) && Math.Abs(v) < 1e15
         ? v.ToString("N0", CultureInfo.InvariantCulture)
