@@ -9,19 +9,12 @@ using TcpDoctor.Watching;
 
 namespace TcpDoctor.KernelTests.Watching;
 
-public sealed class EngineCountersFixture : LazyNamespaceFixture<string>
-{
-    protected override string Tag => "engine-nstat";
-
-    protected override string Build(TestNamespace ns, SocketFactory factory) => ns.Name;
-}
-
 /// <summary>
 /// The engine's rates and TIME_WAIT inflow against the kernel's own counters as nstat reads them,
 /// over the same window: real connections in a namespace of our own, where nothing else runs, so
 /// nstat before the first sample and after the second bracket exactly what the engine saw.
 /// </summary>
-public sealed class EngineCountersTests(EngineCountersFixture fixture) : IClassFixture<EngineCountersFixture>
+public sealed class EngineCountersTests(EngineNamespaceFixture fixture) : IClassFixture<EngineNamespaceFixture>
 {
     private const int Closed = 40;
     private const int Reset = 6;

@@ -7,19 +7,12 @@ using TcpDoctor.Watching;
 
 namespace TcpDoctor.KernelTests.Watching;
 
-public sealed class FindingLifetimeFixture : LazyNamespaceFixture<string>
-{
-    protected override string Tag => "lifetime";
-
-    protected override string Build(TestNamespace ns, SocketFactory factory) => ns.Name;
-}
-
 /// <summary>
 /// A finding's life through the engine on real sockets: a CLOSE_WAIT leak appears, keeps its first
 /// seen while it lasts, and clears once its connections are closed; next to it, a port whose
 /// CLOSE_WAIT come and go between samples (a busy healthy server) never rises above info.
 /// </summary>
-public sealed class FindingLifetimeTests(FindingLifetimeFixture fixture) : IClassFixture<FindingLifetimeFixture>
+public sealed class FindingLifetimeTests(EngineNamespaceFixture fixture) : IClassFixture<EngineNamespaceFixture>
 {
     private const int Leaked = 12;
 

@@ -5,19 +5,12 @@ using TcpDoctor.Sockets;
 
 namespace TcpDoctor.KernelTests.Watching;
 
-public sealed class SamplingPolicyFixture : LazyNamespaceFixture<string>
-{
-    protected override string Tag => "policy";
-
-    protected override string Build(TestNamespace ns, SocketFactory factory) => ns.Name;
-}
-
 /// <summary>
 /// The cheap reads between full ones (docs/engine.md, "Cost"), against ss in a namespace of our own:
 /// every state but ESTABLISHED is read fresh, ESTABLISHED is carried from the last full read without
 /// counting a connection twice, and a kernel count that moved brings the next full read forward.
 /// </summary>
-public sealed class SamplingPolicyTests(SamplingPolicyFixture fixture) : IClassFixture<SamplingPolicyFixture>
+public sealed class SamplingPolicyTests(EngineNamespaceFixture fixture) : IClassFixture<EngineNamespaceFixture>
 {
     private static Dictionary<TcpState, int> Count(Snapshot s) => s.Sockets.GroupBy(x => x.State).ToDictionary(g => g.Key, g => g.Count());
 
