@@ -51,9 +51,11 @@ public sealed class OwnerCache
 
     /// <summary>
     /// The process table for <paramref name="sockets"/> (just dumped): the cached one, refreshed, or a
-    /// new full scan of <paramref name="procRoot"/>.
+    /// new full scan of <paramref name="procRoot"/>. <paramref name="sawEveryState"/> is false for a dump
+    /// that left some states out (ESTABLISHED between full reads): the sockets it could not see are not
+    /// taken for gone, so one with no owner at a full read still counts as lasting at the next one.
     /// </summary>
-    public ProcessTable Resolve(IReadOnlyList<TcpSocket> sockets, string procRoot)
+    public ProcessTable Resolve(IReadOnlyList<TcpSocket> sockets, string procRoot, bool sawEveryState = true)
     {
         ArgumentNullException.ThrowIfNull(sockets);
         ArgumentNullException.ThrowIfNull(procRoot);
@@ -77,6 +79,12 @@ public sealed class OwnerCache
         if (lasting && _clock.GetElapsedTime(_lastScan, now) >= RescanGap)
         {
             return Scan(sockets, procRoot, now, "new owners");
+        }
+
+        if (!sawEveryState)
+        {
+            // Bounded: emptied at every scan, and only grows between two full reads.
+            unknown.UnionWith(_unknown);
         }
 
         _unknown = unknown;

@@ -89,11 +89,11 @@ public static class SnapshotReader
         }
 
         var processes = ProcessTable.Empty;
-        if (scan is not null || (options.Processes && owners is not null))
+        if (options.Processes)
         {
-            processes = scan is not null
-                ? scan.GetAwaiter().GetResult()
-                : Timed(timings, "processes", () => owners!.Resolve(sockets, options.ProcRoot));
+            processes = owners is null
+                ? scan!.GetAwaiter().GetResult()
+                : Timed(timings, "processes", () => owners.Resolve(sockets, options.ProcRoot, sawEveryState: !options.SkipEstablished || source != SocketSource.SockDiag));
             var sw = Stopwatch.StartNew();
             Attribute(sockets, processes);
             timings["attribute"] = sw.Elapsed;

@@ -81,6 +81,35 @@ public sealed class OwnerCacheTests
     }
 
     [Fact]
+    public void A_new_socket_first_seen_at_a_full_read_still_counts_as_lasting_after_reads_that_left_it_out()
+    {
+        using var old = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        var clock = new ManualClock();
+        var cache = new OwnerCache(Refresh, Gap, clock);
+        _ = cache.Resolve([Held(InodeOf(old))], "/proc");
+
+        using var fresh = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        TcpSocket[] full = [Held(InodeOf(old)), Held(InodeOf(fresh))];
+
+        // Full read: first seen. Then counting reads that skip its state: it is not taken for gone.
+        clock.Advance(TimeSpan.FromSeconds(1));
+        _ = cache.Resolve(full, "/proc");
+        for (var i = 0; i < 3; i++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(1));
+            _ = cache.Resolve([], "/proc", sawEveryState: false);
+            Assert.Equal("cached", cache.LastStep);
+        }
+
+        // The next full read finds it still there: a walk, and it has its owner.
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var table = cache.Resolve(full, "/proc");
+        Assert.Equal("new owners", cache.LastStep);
+        Assert.True(table.TryGetOwner(full[1].Inode, out var pid));
+        Assert.Equal(Environment.ProcessId, pid);
+    }
+
+    [Fact]
     public void Sockets_no_process_holds_do_not_set_off_scan_after_scan()
     {
         var clock = new ManualClock();
