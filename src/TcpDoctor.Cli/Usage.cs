@@ -31,17 +31,4 @@ internal static class Usage
         interpret();
         return 0;
     });
-
-    /// <summary>A duration option's value: "--sample: 'x' is not a duration: …".</summary>
-    public static TimeSpan Duration(string option, string text)
-    {
-        try
-        {
-            return TcpDoctor.Duration.Parse(text);
-        }
-        catch (TcpDoctorException e)
-        {
-            throw new TcpDoctorException($"{option} {e.Message}", ExitCode.Usage, e);
-        }
-    }
 }

@@ -51,9 +51,6 @@ public sealed class LiveSnapshotSource : ISnapshotSource
     /// <summary>How reads are spread over time; null when every read is complete.</summary>
     public SamplingPolicy? Policy { get; }
 
-    /// <summary>Full /proc/*/fd scans so far (with a policy; for --verbose and the benchmarks).</summary>
-    public int OwnerScans => _owners?.FullScans ?? 0;
-
     /// <summary>One snapshot now, on the calling thread (one-shot verbs and tests).</summary>
     public Snapshot Read()
     {

@@ -71,11 +71,12 @@ public sealed class Snapshot
     public double SecondsSince(Snapshot earlier)
     {
         ArgumentNullException.ThrowIfNull(earlier);
-        if (MonotonicTimestamp != 0 && earlier.MonotonicTimestamp != 0)
-        {
-            return System.Diagnostics.Stopwatch.GetElapsedTime(earlier.MonotonicTimestamp, MonotonicTimestamp).TotalSeconds;
-        }
-
-        return (TakenAt - earlier.TakenAt).TotalSeconds;
+        return SecondsSince(earlier.TakenAt, earlier.MonotonicTimestamp);
     }
+
+    /// <summary>Seconds elapsed since a moment known by its time and monotonic timestamp (0 when it has none).</summary>
+    public double SecondsSince(DateTimeOffset earlierTakenAt, long earlierMonotonic) =>
+        MonotonicTimestamp != 0 && earlierMonotonic != 0
+            ? System.Diagnostics.Stopwatch.GetElapsedTime(earlierMonotonic, MonotonicTimestamp).TotalSeconds
+            : (TakenAt - earlierTakenAt).TotalSeconds;
 }

@@ -60,8 +60,8 @@ public sealed class SocketSummary
         var listeners = listenerSet ?? ListenerSet.From(snapshot.Sockets);
 
         // Rented: 64k references is a large-object allocation, and one per sample sets off full collections.
+        // Only this method rents this type, and it returns the array cleared.
         var services = ArrayPool<PortGroup?>.Shared.Rent(65536);
-        Array.Clear(services);
         var destinations = new Dictionary<(NetAddress, ushort), EndpointGroup>();
         var clients = new Dictionary<NetAddress, EndpointGroup>();
         var processes = new Dictionary<string, ProcessGroup>(StringComparer.Ordinal);
@@ -129,8 +129,7 @@ public sealed class SocketSummary
         }
 
         s.Services = [.. services.Take(65536).OfType<PortGroup>().OrderByDescending(g => g.Counts.Total).ThenBy(g => g.Port).Take(top)];
-        Array.Clear(services);
-        ArrayPool<PortGroup?>.Shared.Return(services);
+        ArrayPool<PortGroup?>.Shared.Return(services, clearArray: true);
         s.Destinations = [.. destinations.Values.OrderByDescending(g => g.Counts.Total).Take(top)];
         s.Clients = [.. clients.Values.OrderByDescending(g => g.Counts.Total).Take(top)];
         s.Processes = [.. processes.Values.OrderByDescending(g => g.Counts.Total).ThenBy(g => g.Command, StringComparer.Ordinal).Take(top)];

@@ -55,7 +55,7 @@ public sealed class SampleComposer
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         double? interval = null;
-        if (_last is { } last && Seconds(last, snapshot) is var dt && dt > 0)
+        if (_last is { } last && snapshot.SecondsSince(last.TakenAt, last.Monotonic) is var dt && dt > 0)
         {
             interval = dt;
             _elapsed += dt;
@@ -102,11 +102,6 @@ public sealed class SampleComposer
         _previousAggregates = aggregates;
         return sample;
     }
-
-    private static double Seconds(Moment earlier, Snapshot now) =>
-        earlier.Monotonic != 0 && now.MonotonicTimestamp != 0
-            ? System.Diagnostics.Stopwatch.GetElapsedTime(earlier.Monotonic, now.MonotonicTimestamp).TotalSeconds
-            : (now.TakenAt - earlier.TakenAt).TotalSeconds;
 
     private TimeWaitInflow[] Inflow(SampleAggregates now, double? interval)
     {
