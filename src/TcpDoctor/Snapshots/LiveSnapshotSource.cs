@@ -34,6 +34,7 @@ public sealed class LiveSnapshotSource : ISnapshotSource
     private DateTimeOffset _establishedAt;
     private long? _currEstabAtFull;
     private bool _establishedMoved;
+    private long _reads;
 
     public LiveSnapshotSource(SnapshotOptions? options = null, SamplingPolicy? policy = null, TimeProvider? clock = null)
     {
@@ -52,7 +53,23 @@ public sealed class LiveSnapshotSource : ISnapshotSource
     public SamplingPolicy? Policy { get; }
 
     /// <summary>One snapshot now, on the calling thread (one-shot verbs and tests).</summary>
+    /// <exception cref="TcpDoctorException">The kernel cannot be read, or the namespace read so far is gone.</exception>
     public Snapshot Read()
+    {
+        try
+        {
+            var snapshot = ReadNow();
+            _reads++;
+            return snapshot;
+        }
+        catch (TcpDoctorException) when (_reads > 0 && Options.NetworkNamespace is { } name && !NetworkNamespace.Exists(name))
+        {
+            // Said as what happened, not as a typo: the name did resolve for the reads before this one.
+            throw new TcpDoctorException($"network namespace '{name}' is gone: it was removed (or its last process exited) after {_reads} {(_reads == 1 ? "read" : "reads")}");
+        }
+    }
+
+    private Snapshot ReadNow()
     {
         if (Policy is null)
         {

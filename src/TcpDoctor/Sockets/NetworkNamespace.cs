@@ -97,6 +97,13 @@ public static class NetworkNamespace
         return handle;
     }
 
+    /// <summary>Whether <paramref name="nameOrPath"/> names a namespace that is there now (false for a malformed name).</summary>
+    public static bool Exists(string nameOrPath)
+    {
+        ArgumentNullException.ThrowIfNull(nameOrPath);
+        return nameOrPath.Length > 0 && nameOrPath is not "." and not ".." && File.Exists(ResolvePath(nameOrPath));
+    }
+
     /// <summary>/run/netns/NAME for a bare name; anything with a slash is taken as a path.</summary>
     internal static string ResolvePath(string nameOrPath)
     {

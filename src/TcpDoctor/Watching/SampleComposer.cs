@@ -79,7 +79,7 @@ public sealed class SampleComposer
             }
 
             (tracked, cleared) = _tracker.Update(stripped, snapshot.TakenAt);
-            _lastTracked = tracked;
+            _lastTracked = Carried(tracked);
             Previous = snapshot;
         }
 
@@ -101,6 +101,18 @@ public sealed class SampleComposer
         _last = new Moment(snapshot.TakenAt, snapshot.MonotonicTimestamp, snapshot.Kernel);
         _previousAggregates = aggregates;
         return sample;
+    }
+
+    /// <summary>The findings as the samples that carry them over report them: seen, and no longer new.</summary>
+    private static TrackedFinding[] Carried(IReadOnlyList<TrackedFinding> tracked)
+    {
+        var carried = new TrackedFinding[tracked.Count];
+        for (var i = 0; i < carried.Length; i++)
+        {
+            carried[i] = tracked[i].IsNew ? tracked[i] with { IsNew = false } : tracked[i];
+        }
+
+        return carried;
     }
 
     private TimeWaitInflow[] Inflow(SampleAggregates now, double? interval)

@@ -202,6 +202,22 @@ public sealed partial class LabRun : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>
+    /// SIGKILL to one of the lab's roles, by the pid <see cref="PidOf"/> found (a child of the lab this test
+    /// started): the lab reports the role gone and holds the rest.
+    /// </summary>
+    public void KillRole(int pid)
+    {
+        Assert.Equal(Pid, ParentOf(pid));
+        Assert.Equal(0, kill(pid, 9));
+    }
+
+    private static int ParentOf(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Whether a namespace of this lab (or its peer) is still there.</summary>
     public bool NamespacesLeft => File.Exists("/run/netns/" + Name) || File.Exists("/run/netns/" + Name + "-peer");
 

@@ -150,6 +150,18 @@ internal sealed class RunningCli : IDisposable
         throw new TimeoutException($"no stdout line {what} within {timeout.TotalSeconds} s\n--- stdout\n{string.Join('\n', Stdout)}\n--- stderr\n{string.Join('\n', Stderr)}");
     }
 
+    /// <summary>The exit code of a process that ends on its own within <paramref name="timeout"/>.</summary>
+    public int WaitForExit(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout))
+        {
+            throw new TimeoutException($"tcpdoctor did not exit within {timeout.TotalSeconds} s\n--- stdout\n{string.Join('\n', Stdout)}\n--- stderr\n{string.Join('\n', Stderr)}");
+        }
+
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
     /// <summary>SIGTERM, then the exit code (the process must stop on its own within the timeout).</summary>
     public int Stop(TimeSpan timeout)
     {

@@ -171,8 +171,13 @@ public sealed class SampleComposerTests
         Assert.Single(judged);
         Assert.Same(full, composer.Previous);
         var carried = Assert.Single(counting.Findings, t => t.Finding.Id == Catalog.CloseWaitLeak);
-        Assert.Equal(Assert.Single(first.Findings, t => t.Finding.Id == Catalog.CloseWaitLeak).Lifetime.FirstSeen, carried.Lifetime.FirstSeen);
+        var appeared = Assert.Single(first.Findings, t => t.Finding.Id == Catalog.CloseWaitLeak);
+        Assert.Equal(appeared.Lifetime.FirstSeen, carried.Lifetime.FirstSeen);
         Assert.Empty(counting.Cleared);
+
+        // New once: a consumer counting appearances must not count it again in each carrying sample.
+        Assert.True(appeared.IsNew);
+        Assert.False(carried.IsNew);
 
         // The next full read is judged against the last full one, not the counting one.
         var calls = new List<Snapshot?>();
