@@ -8,12 +8,15 @@ namespace TcpDoctor.Cli.Rendering;
 /// <summary><c>history report</c> as plain text or Markdown: the same sections, for a terminal or a ticket.</summary>
 internal static class ReportRenderers
 {
-    public static void Text(TextWriter w, IncidentReport r) => Write(w, r, markdown: false);
+    /// <param name="zone">The time zone of every time printed; the machine's by default.</param>
+    public static void Text(TextWriter w, IncidentReport r, TimeZoneInfo? zone = null) => Write(w, r, markdown: false, zone ?? TimeZoneInfo.Local);
 
-    public static void Markdown(TextWriter w, IncidentReport r) => Write(w, r, markdown: true);
+    /// <param name="zone">The time zone of every time printed; the machine's by default.</param>
+    public static void Markdown(TextWriter w, IncidentReport r, TimeZoneInfo? zone = null) => Write(w, r, markdown: true, zone ?? TimeZoneInfo.Local);
 
-    private static void Write(TextWriter w, IncidentReport r, bool markdown)
+    private static void Write(TextWriter w, IncidentReport r, bool markdown, TimeZoneInfo zone)
     {
+        string Local(DateTimeOffset t) => HistoryRenderers.Local(t, zone);
         string H1(string s) => markdown ? "# " + s : s;
         string H2(string s) => markdown ? "\n## " + s : "\n" + s.ToUpperInvariant();
         string Item(string s) => markdown ? "- " + s : "  " + s;
@@ -34,9 +37,9 @@ internal static class ReportRenderers
             var s = f.Finding;
             w.WriteLine(Item($"{Code(s.Id)} ({s.WorstSeverity.ToName()}): {s.Title}"));
             var indent = markdown ? "  - " : "      ";
-            w.WriteLine(indent + Lifetime(s));
+            w.WriteLine(indent + Lifetime(s, zone));
             w.WriteLine(indent + $"{f.Filter.Describe()}: " + (f.Peak is { } p ? $"peak {Num(p.Value)} at {Local(p.Time)}" : "no samples"));
-            w.WriteLine(indent + "pile-up " + StartSentence(f.Start));
+            w.WriteLine(indent + "pile-up " + StartSentence(f.Start, zone));
         }
 
         w.WriteLine(H2("Sockets by state (peak)"));
@@ -46,9 +49,9 @@ internal static class ReportRenderers
             w.WriteLine(Item($"{state.ToNetstatName()}: {Num(peak.Value)} at {Local(peak.Time)} (first {Num(points[0].Value)}, last {Num(points[^1].Value)})"));
         }
 
-        Groups(w, H2("Service ports (peak sockets)"), r.Ports, Item);
-        Groups(w, H2("Destinations (peak sockets)"), r.Destinations, Item);
-        Groups(w, H2("Processes (peak sockets)"), r.Processes, Item);
+        Groups(w, H2("Service ports (peak sockets)"), r.Ports, Item, zone);
+        Groups(w, H2("Destinations (peak sockets)"), r.Destinations, Item, zone);
+        Groups(w, H2("Processes (peak sockets)"), r.Processes, Item, zone);
 
         w.WriteLine(H2("Rates (peak per second)"));
         var any = false;
@@ -67,7 +70,7 @@ internal static class ReportRenderers
         }
     }
 
-    private static void Groups(TextWriter w, string heading, IReadOnlyList<(string Name, long Peak, DateTimeOffset At)> groups, Func<string, string> item)
+    private static void Groups(TextWriter w, string heading, IReadOnlyList<(string Name, long Peak, DateTimeOffset At)> groups, Func<string, string> item, TimeZoneInfo zone)
     {
         w.WriteLine(heading);
         if (groups.Count == 0)
@@ -77,14 +80,14 @@ internal static class ReportRenderers
 
         foreach (var (name, peak, at) in groups)
         {
-            w.WriteLine(item($"{name}: {Num(peak)} at {Local(at)}"));
+            w.WriteLine(item($"{name}: {Num(peak)} at {Local(at, zone)}"));
         }
     }
 
-    public static string Lifetime(StoredFinding s)
+    public static string Lifetime(StoredFinding s, TimeZoneInfo? zone = null)
     {
-        var end = s.ClearedAt is { } c ? $"cleared {Local(c)}" : $"last seen {Local(s.LastSeen)}, not cleared";
-        return $"first seen {Local(s.FirstSeen)}, {end} ({Duration.Format(s.Duration)}, {s.Samples} samples); now {s.Severity.ToName()}";
+        var end = s.ClearedAt is { } c ? $"cleared {Local(c, zone)}" : $"last seen {Local(s.LastSeen, zone)}, not cleared";
+        return $"first seen {Local(s.FirstSeen, zone)}, {end} ({Duration.Format(s.Duration)}, {s.Samples} samples); now {s.Severity.ToName()}";
     }
 
     public static string Subject(FindingSubject s)
