@@ -97,7 +97,10 @@ public sealed partial class HistoryStore
         });
     }
 
-    /// <summary>Deletes samples older than <paramref name="cutoff"/> and finding episodes that ended before it.</summary>
+    /// <summary>
+    /// Deletes samples older than <paramref name="cutoff"/>, finding episodes that ended before it, and the
+    /// labels (ports, destinations, processes) no remaining sample uses.
+    /// </summary>
     /// <returns>Samples deleted.</returns>
     public int Prune(DateTimeOffset cutoff) => Guard(() =>
     {
@@ -120,7 +123,25 @@ public sealed partial class HistoryStore
             """;
         c.Parameters.AddWithValue("$run", _runId);
         c.ExecuteNonQuery();
+
+        // Destinations and processes come and go: a label no kept sample uses goes with the samples, or a
+        // week of client addresses would stay in the file forever. One pass over counts, only when samples left.
+        var labelsDeleted = 0;
+        if (deleted > 0)
+        {
+            c.CommandText = """
+                DELETE FROM labels WHERE id NOT IN (SELECT label_id FROM counts UNION SELECT label_id FROM timewait_inflow);
+                """;
+            labelsDeleted = c.ExecuteNonQuery();
+        }
+
         tx.Commit();
+        if (labelsDeleted > 0)
+        {
+            // The cache may name deleted ids; interned again on next use.
+            _labels.Clear();
+        }
+
         return deleted;
     });
 
@@ -242,7 +263,7 @@ public sealed partial class HistoryStore
         c.ExecuteNonQuery();
     }
 
-    /// <summary>The label's id, interned on first use; cached, since labels are never deleted while recording.</summary>
+    /// <summary>The label's id, interned on first use; cached until a prune deletes labels.</summary>
     private long Label(HistoryDimension dim, string name, SqliteTransaction tx)
     {
         if (_labels.TryGetValue((dim, name), out var id))

@@ -217,6 +217,45 @@ public sealed class HistoryStoreTests
     }
 
     [Fact]
+    public void Retention_deletes_labels_only_old_samples_used_and_a_returning_name_is_interned_again()
+    {
+        using var tmp = new TempDb();
+        var composer = new SampleComposer(NoFindings);
+        using var store = HistoryStore.OpenForWriting(tmp.Path);
+        store.BeginRun(DateTimeOffset.UnixEpoch, TimeSpan.FromSeconds(10), 10, null, "test");
+        static Snapshot Toward(double at, string remote) =>
+            new SnapshotBuilder().At(at).Process(10, "nginx").Sock(TcpState.Established, "10.0.0.1:40000", remote, pid: 10).Build();
+
+        var old = composer.Add(Toward(0, "10.0.0.7:5432"));
+        store.Append(old);
+        var kept = composer.Add(Toward(10, "10.0.0.8:5432"));
+        store.Append(kept);
+        using (var db = Raw(tmp.Path))
+        {
+            Assert.Equal(1, Scalar(db, "SELECT count(*) FROM labels WHERE name = '10.0.0.7:5432'"));
+        }
+
+        Assert.Equal(1, store.Prune(kept.Time));
+        using (var db = Raw(tmp.Path))
+        {
+            Assert.Equal(0, Scalar(db, "SELECT count(*) FROM labels WHERE name = '10.0.0.7:5432'"));
+            Assert.Equal(1, Scalar(db, "SELECT count(*) FROM labels WHERE name = '10.0.0.8:5432'"));
+            Assert.Equal(0, Scalar(db, "SELECT count(*) FROM counts WHERE label_id NOT IN (SELECT id FROM labels)"));
+        }
+
+        // The pruned destination comes back: its counts must point at a label that exists.
+        store.Append(composer.Add(Toward(20, "10.0.0.7:5432")));
+        using (var db = Raw(tmp.Path))
+        {
+            Assert.Equal(0, Scalar(db, "SELECT count(*) FROM counts WHERE label_id NOT IN (SELECT id FROM labels)"));
+        }
+
+        var series = store.Series(DateTimeOffset.UnixEpoch, DateTimeOffset.UtcNow.AddYears(10), new SeriesFilter { Remote = "10.0.0.7:5432" });
+        Assert.Equal([0.0, 1.0], series.Select(p => p.Value));
+        Assert.Equal("ok", store.IntegrityCheck());
+    }
+
+    [Fact]
     public void Rates_and_their_peaks_are_kept()
     {
         using var tmp = new TempDb();
