@@ -69,6 +69,27 @@ public sealed class RecordTests : IDisposable
     }
 
     [Fact]
+    public void Ctrl_c_stops_a_recording_cleanly_with_every_sample_kept()
+    {
+        using var ns = TestNamespace.Create("recordint");
+        using var sockets = new SocketFactory(ns);
+        var listener = sockets.Listen(IPAddress.Loopback);
+        sockets.Connect(listener);
+        var db = Path.Combine(_dir, "interrupted.db");
+        using var recorder = Recorder.Start(db, "--netns", ns.Name, "--interval", "100ms");
+        var seen = recorder.WaitForSamples(5);
+
+        var (exit, stderr) = recorder.Interrupt();
+        Assert.True(exit == 0, $"record exit {exit}: {stderr}");
+        var stopped = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("tcpdoctor: stopped after ", StringComparison.Ordinal));
+        using var store = HistoryStore.OpenForReading(db);
+        Assert.Equal("ok", store.IntegrityCheck());
+        var kept = store.Extent()!.Value.Samples;
+        Assert.True(kept >= seen, $"{seen} samples seen, {kept} kept");
+        Assert.Equal($"tcpdoctor: stopped after {kept} samples.", stopped);
+    }
+
+    [Fact]
     public void A_kill_9_while_recording_leaves_an_intact_database_missing_at_most_the_last_sample()
     {
         using var ns = TestNamespace.Create("recordkill");

@@ -29,8 +29,10 @@ internal sealed class Recorder : IDisposable
 
     public static Recorder Start(string db, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in (string[])[Cli.DllPath, "record", "--db", db, .. args])
+        // env --default-signal=INT: a child inherits an ignored SIGINT (a test runner started in the
+        // background has one); an operator's terminal delivers it, so the recorder gets it as they would.
+        var start = new ProcessStartInfo("env") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in (string[])["--default-signal=INT", "dotnet", Cli.DllPath, "record", "--db", db, .. args])
         {
             start.ArgumentList.Add(a);
         }
@@ -87,6 +89,13 @@ internal sealed class Recorder : IDisposable
     public (int ExitCode, string Stderr) Terminate()
     {
         CommandRunner.Run("kill", ["-TERM", Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        return WaitForExit();
+    }
+
+    /// <summary>SIGINT, what Ctrl+C in the operator's terminal sends; returns the exit code and stderr.</summary>
+    public (int ExitCode, string Stderr) Interrupt()
+    {
+        CommandRunner.Run("kill", ["-INT", Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         return WaitForExit();
     }
 
