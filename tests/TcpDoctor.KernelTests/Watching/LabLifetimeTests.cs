@@ -10,6 +10,7 @@ namespace TcpDoctor.KernelTests.Watching;
 /// The engine against a lab, both as an operator runs them: <c>tcpdoctor lab close-wait-leak</c> and
 /// <c>tcpdoctor watch --format json --netns NAME</c> as two processes. The leak appears once, ages with the
 /// same first-seen time, and clears when the leaking process (the lab's php-fpm, by its pid) ends.
+/// The labs have names of their own: the scenario tests run the same scenarios at the same time.
 /// </summary>
 public sealed class LabLifetimeTests
 {
@@ -23,7 +24,7 @@ public sealed class LabLifetimeTests
     [Fact]
     public async Task A_lab_leak_appears_once_ages_and_clears_when_the_leaking_process_ends()
     {
-        await using var lab = await LabRun.StartAsync("close-wait-leak");
+        await using var lab = await LabRun.StartAsync("close-wait-leak", $"tdk-watch-leak-{Environment.ProcessId}");
         var phpFpm = lab.PidOf("php-fpm");
 
         // Judged every 600 ms, counted every 300 ms in between: the counting samples carry the finding over.
@@ -55,7 +56,7 @@ public sealed class LabLifetimeTests
     [Fact]
     public async Task A_namespace_removed_under_watch_ends_it_with_one_line_saying_so()
     {
-        await using var lab = await LabRun.StartAsync("healthy");
+        await using var lab = await LabRun.StartAsync("healthy", $"tdk-watch-gone-{Environment.ProcessId}");
         using var watch = TcpDoctorCli.Start("watch", "--format", "json", "--interval", "200ms", "--netns", lab.Name);
         watch.WaitForLine(l => l.StartsWith('{'), Patience, "a first sample");
         var samples = watch.Stdout.Count;
