@@ -11,6 +11,14 @@ internal static class CommandRunner
 {
     public static async Task<int> InvokeAsync(ParseResult parse)
     {
+        // A monitoring plugin's every failure is UNKNOWN (exit 3), said on stdout: the core shows stdout only.
+        var plugin = Commands.CheckCommand.Owns(parse);
+        if (parse.Errors.Count > 0 && plugin)
+        {
+            Console.Out.WriteLine(Rendering.CheckRenderer.Unknown(string.Join("; ", parse.Errors.Select(e => e.Message)) + " (tcpdoctor check --help)"));
+            return (int)ExitCode.Failure;
+        }
+
         if (parse.Errors.Count > 0)
         {
             foreach (var error in parse.Errors)
@@ -37,10 +45,20 @@ internal static class CommandRunner
             var configuration = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
             return await parse.InvokeAsync(configuration, termination?.Token ?? CancellationToken.None);
         }
+        catch (TcpDoctorException e) when (plugin)
+        {
+            Console.Out.WriteLine(Rendering.CheckRenderer.Unknown(e.Message));
+            return (int)ExitCode.Failure;
+        }
         catch (TcpDoctorException e)
         {
             Console.Error.WriteLine($"tcpdoctor: {e.Message}");
             return (int)e.ExitCode;
+        }
+        catch (OperationCanceledException) when (plugin)
+        {
+            Console.Out.WriteLine(Rendering.CheckRenderer.Unknown("interrupted"));
+            return (int)ExitCode.Failure;
         }
         catch (OperationCanceledException)
         {
@@ -50,6 +68,11 @@ internal static class CommandRunner
         {
             // EPIPE: output piped into head(1) that has stopped reading. Not an error.
             return (int)ExitCode.Ok;
+        }
+        catch (Exception e) when (Environment.GetEnvironmentVariable("TCPDOCTOR_DEBUG") is null && plugin)
+        {
+            Console.Out.WriteLine(Rendering.CheckRenderer.Unknown($"internal error: {InternalError(e)} (TCPDOCTOR_DEBUG=1 shows the stack; please report it)"));
+            return (int)ExitCode.Failure;
         }
         catch (Exception e) when (Environment.GetEnvironmentVariable("TCPDOCTOR_DEBUG") is null)
         {

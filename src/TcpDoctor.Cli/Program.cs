@@ -36,6 +36,7 @@ internal static class Program
             ReapCommand.Create(),
             RecordCommand.Create(),
             HistoryCommand.Create(),
+            CheckCommand.Create(),
             LabCommand.Create(),
             LabWorkerCommand.Create(),
         };
