@@ -20,7 +20,7 @@ internal static class CheckRenderer
     {
         ArgumentNullException.ThrowIfNull(w);
         ArgumentNullException.ThrowIfNull(r);
-        w.WriteLine($"{Service} {r.Status.ToName()} - {Clean(Summary(r))} | {Perfdata(r.Perfdata)}");
+        w.WriteLine($"{Service} {r.Status.ToName().ToUpperInvariant()} - {Clean(Summary(r))} | {Perfdata(r.Perfdata)}");
         var shown = 0;
         foreach (var f in r.Findings)
         {
@@ -45,7 +45,7 @@ internal static class CheckRenderer
     public static string Summary(CheckReport r)
     {
         var info = r.Findings.Count - r.Critical - r.Warning;
-        if (r.Status == CheckStatus.Ok)
+        if (r.Status == DiagnosisStatus.Ok)
         {
             var quiet = info == 0
                 ? "no findings"

@@ -22,7 +22,8 @@ public sealed class CheckReport
     /// <summary>At most this many findings carry a perfdata series of their own (labels must not grow with traffic).</summary>
     public const int MaxFindingSeries = 10;
 
-    public required CheckStatus Status { get; init; }
+    /// <summary>The worst finding that counts, as graded; UNKNOWN is not a report but a failure of the check.</summary>
+    public required DiagnosisStatus Status { get; init; }
 
     /// <summary>The findings that count, worst first; those graded info are listed but never raise the status.</summary>
     public required IReadOnlyList<CheckedFinding> Findings { get; init; }
@@ -64,13 +65,7 @@ public sealed class CheckReport
         }
 
         findings.Sort((a, b) => b.Severity != a.Severity ? b.Severity.CompareTo(a.Severity) : b.Finding.Magnitude.CompareTo(a.Finding.Magnitude));
-        var worst = findings.Count > 0 ? findings[0].Severity : Severity.Info;
-        var status = worst switch
-        {
-            Severity.Critical => CheckStatus.Critical,
-            Severity.Warning => CheckStatus.Warning,
-            _ => CheckStatus.Ok,
-        };
+        var status = DiagnosisStatuses.Of(findings.Count > 0 ? findings[0].Severity : null);
 
         var aggregates = SampleAggregates.From(result.Current, top: 1);
         return new CheckReport

@@ -37,7 +37,7 @@ public sealed class CheckRendererTests
         var report = CheckReport.Evaluate(Result(), CheckPolicy.Default);
         var lines = Render(report);
 
-        Assert.Equal(CheckStatus.Ok, report.Status);
+        Assert.Equal(DiagnosisStatus.Ok, report.Status);
         var line = Assert.Single(lines);
         Assert.StartsWith($"TCPDOCTOR OK - 3 sockets, no findings; none at warning or above | sockets=3;;;0 {States} findings_critical=0;;;0 findings_warning=0;;;0 ", line, StringComparison.Ordinal);
         Assert.EndsWith(" listen_queue_used=25%;;;0;100", line, StringComparison.Ordinal);
@@ -53,7 +53,7 @@ public sealed class CheckRendererTests
         var report = CheckReport.Evaluate(Result(fds, stale, leak), policy);
         var lines = Render(report);
 
-        Assert.Equal(CheckStatus.Critical, report.Status);
+        Assert.Equal(DiagnosisStatus.Critical, report.Status);
         Assert.Equal(
             [
                 "TCPDOCTOR CRITICAL - 1 critical, 1 warning: close-wait-leak: php-fpm (pid 812) leaks connections: 41 in CLOSE_WAIT (+1 more) | " +
@@ -72,7 +72,7 @@ public sealed class CheckRendererTests
     {
         var leak = CheckPolicyTests.Make(Catalog.CloseWaitLeak, Severity.Critical, 400);
         var report = CheckReport.Evaluate(Result(leak), CheckPolicy.Parse([], [], [], ["close-wait-leak"]));
-        Assert.Equal(CheckStatus.Ok, report.Status);
+        Assert.Equal(DiagnosisStatus.Ok, report.Status);
         Assert.StartsWith("TCPDOCTOR OK - 3 sockets, no findings (1 ignored); none at warning or above | ", Assert.Single(Render(report)), StringComparison.Ordinal);
     }
 
