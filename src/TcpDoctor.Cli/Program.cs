@@ -37,6 +37,7 @@ internal static class Program
             RecordCommand.Create(),
             HistoryCommand.Create(),
             CheckCommand.Create(),
+            ServeCommand.Create(),
             LabCommand.Create(),
             LabWorkerCommand.Create(),
         };

@@ -1,0 +1,96 @@
+using System.CommandLine;
+using System.Reflection;
+using TcpDoctor.Cli.Serve;
+using TcpDoctor.Snapshots;
+using TcpDoctor.Watching;
+
+namespace TcpDoctor.Cli.Commands;
+
+/// <summary><c>tcpdoctor serve</c>: the engine behind an HTTP agent for Prometheus and scripts.</summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var listen = new Option<string>("--listen")
+        {
+            Description = $"ADDRESS:PORT to listen on (port 0 picks a free one). Loopback unless you name another address: 0.0.0.0:9898 or [::]:9898 " +
+                "exposes this host's connections to whoever reaches it (there is no authentication). [default: {ListenAddress.Default}]",
+            DefaultValueFactory = _ => ListenAddress.Default,
+        };
+        var minInterval = new DurationOption(
+            "--min-interval",
+            [],
+            "Read the kernel at most this often: scrapes in between (and concurrent ones) get the latest sample, with its age as tcpdoctor_sample_age_seconds.",
+            TimeSpan.FromSeconds(5));
+        var top = new Option<int>("--top")
+        {
+            Description = "Series per growing label (ports, destinations, processes): the top N, the rest summed as \"other\". [default: 10]",
+            DefaultValueFactory = _ => 10,
+        };
+        var thresholdArgs = new ThresholdArgs();
+        var snapshotArgs = new SnapshotArgs();
+        var samplingArgs = new SamplingArgs();
+        var command = new Command(
+            "serve",
+            "An HTTP agent for Prometheus and scripts (read-only; nothing over HTTP changes anything):\n" +
+            "  /metrics           Prometheus text format: sockets by state, per port, per destination, per process, listen queues, ports in use,\n" +
+            "                     fds, every active finding (tcpdoctor_finding_info) and its time to exhaustion\n" +
+            "  /api/v1/snapshot   the latest sample as watch --format json writes it\n" +
+            "  /api/v1/findings   the active findings, as diagnose writes them, with their lifetimes\n" +
+            "  /healthz, /readyz  alive; has a sample\n" +
+            "A scrape reads the kernel only when the latest sample is older than --min-interval, and never waits for a read past Prometheus' scrape timeout " +
+            "(it then gets the previous sample). Series are rebuilt at each scrape, so a port, peer or finding that is gone has no series left. " +
+            "Only command names are exported, never command lines. Needs root (or the capabilities in the README's Permissions) to see every process.\n\n" +
+            "Examples:\n" +
+            "  sudo tcpdoctor serve\n" +
+            "  sudo tcpdoctor serve --listen 0.0.0.0:9898 --min-interval 10s\n" +
+            "  curl -s localhost:9898/metrics | grep tcpdoctor_finding_info")
+        {
+            listen,
+            minInterval.Option,
+            top,
+        };
+        thresholdArgs.AddTo(command);
+        snapshotArgs.AddTo(command);
+        samplingArgs.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var address = ListenAddress.Parse(parse.GetValue(listen)!);
+            var groups = parse.GetValue(top);
+            if (groups is < 1 or > 1000)
+            {
+                throw Usage.Error("--top must be between 1 and 1000.");
+            }
+
+            var thresholds = thresholdArgs.ToThresholds(parse);
+            var options = snapshotArgs.ToOptions(parse);
+            var source = new LiveSnapshotSource(options, samplingArgs.ToPolicy(parse));
+            var composer = new SampleComposer(SampleComposer.Diagnose(thresholds), new SamplerOptions { Top = groups });
+            var sampler = new OnDemandSampler(source, composer, minInterval.GetValue(parse));
+
+            // The first read now: a missing namespace or permission is said at start, not at the first scrape.
+            var first = await sampler.GetAsync(TimeSpan.FromMinutes(2), cancellationToken);
+            if (first.Sample is null)
+            {
+                throw new TcpDoctorException(first.Error ?? "could not take a first sample");
+            }
+
+            if (!address.IsLoopback)
+            {
+                await Console.Error.WriteLineAsync($"tcpdoctor: listening on {address}, beyond loopback: whoever reaches it reads this host's connections (no authentication).");
+            }
+
+            var version = typeof(ServeCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+            await ServeHost.RunAsync(
+                new ServeOptions(address, sampler, options.NetworkNamespace, version),
+                urls =>
+                {
+                    Console.Error.WriteLine($"tcpdoctor: serving {urls} (reading the kernel at most every {Duration.Format(sampler.MinInterval)}); Ctrl+C stops.");
+                    Console.Error.Flush();
+                },
+                cancellationToken);
+            return (int)ExitCode.Ok;
+        });
+        return command;
+    }
+}
