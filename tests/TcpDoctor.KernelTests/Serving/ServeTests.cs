@@ -101,6 +101,18 @@ public sealed class ServeTests : IDisposable
         Assert.Equal(0, serve.Stop(Patience));
     }
 
+    [Fact]
+    public void A_port_in_use_is_one_line_and_exit_3()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var (exit, stdout, stderr) = Cli.Run("serve", "--listen", $"127.0.0.1:{port}");
+        Assert.Equal(3, exit);
+        Assert.Empty(stdout);
+        Assert.Equal($"tcpdoctor: cannot listen on 127.0.0.1:{port}: Failed to bind to address http://127.0.0.1:{port}: address already in use.", Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+    }
+
     [Theory]
     [InlineData(":9898", "--listen ':9898' names no address: say --listen 0.0.0.0:9898")]
     [InlineData("*:9898", "names no address")]
