@@ -57,7 +57,7 @@ public sealed class ServeTests : IDisposable
             ?? throw new InvalidOperationException("promtool is needed (apt-get install prometheus; .ci/run installs it)");
         await using var lab = await LabRun.StartAsync("close-wait-leak", $"tdk-serve-{Environment.ProcessId}");
         var php = lab.PidOf("php-fpm");
-        using var serve = TcpDoctorCli.Start("serve", "--listen", "127.0.0.1:0", "--min-interval", "500ms", "--netns", lab.Name);
+        using var serve = TcpDoctorCli.Start("serve", "--listen", "127.0.0.1:0", "--min-interval", "500ms", "--detail-every", "0", "--netns", lab.Name);
         var url = BaseUrl(serve);
         Assert.StartsWith("http://127.0.0.1:", url, StringComparison.Ordinal);
 
