@@ -21,8 +21,7 @@ public sealed class NagiosCoreTests : IDisposable
     public async Task A_nagios_core_records_critical_ok_and_unknown_from_the_plugin()
     {
         Requirements.RequireRoot();
-        var nagios = new[] { "/usr/sbin/nagios4", "/usr/sbin/nagios" }.FirstOrDefault(File.Exists)
-            ?? throw new InvalidOperationException("a Nagios core is needed (apt-get install nagios4-core; .ci/run installs it)");
+        var nagios = Requirements.Tool("nagios4-core", "/usr/sbin/nagios4", "/usr/sbin/nagios");
         await using var leak = await LabRun.StartAsync("close-wait-leak", $"tdk-nagios-leak-{Environment.ProcessId}");
         await using var healthy = await LabRun.StartAsync("healthy", $"tdk-nagios-ok-{Environment.ProcessId}");
         var php = leak.PidOf("php-fpm");

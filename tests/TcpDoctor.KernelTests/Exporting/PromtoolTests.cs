@@ -22,8 +22,7 @@ public sealed class PromtoolTests : IDisposable
     public async Task A_lab_samples_metrics_pass_promtool_and_carry_its_finding()
     {
         Requirements.RequireRoot();
-        var promtool = new[] { "/usr/bin/promtool", "/usr/local/bin/promtool" }.FirstOrDefault(File.Exists)
-            ?? throw new InvalidOperationException("promtool is needed (apt-get install prometheus; .ci/run installs it)");
+        var promtool = Requirements.Tool("prometheus", "/usr/bin/promtool", "/usr/local/bin/promtool");
         await using var lab = await LabRun.StartAsync("close-wait-leak", $"tdk-promtool-{Environment.ProcessId}");
         var php = lab.PidOf("php-fpm");
         var source = new LiveSnapshotSource(new SnapshotOptions { NetworkNamespace = lab.Name }, SamplingPolicy.Full);

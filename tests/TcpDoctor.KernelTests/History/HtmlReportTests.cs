@@ -15,8 +15,7 @@ public sealed class HtmlReportTests : IDisposable
     [Fact]
     public void The_html_report_renders_in_chromium_with_its_finding_and_charts()
     {
-        var chromium = new[] { "/usr/bin/chromium", "/usr/bin/chromium-browser" }.FirstOrDefault(File.Exists)
-            ?? throw new InvalidOperationException("chromium is needed to render the HTML report (apt-get install chromium; .ci/run installs it)");
+        var chromium = Requirements.Tool("chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser");
         using var ns = TestNamespace.Create("recordhtml");
         using var sockets = new SocketFactory(ns);
         var listener = sockets.Listen(IPAddress.Loopback, backlog: 64);

@@ -20,6 +20,14 @@ internal static partial class Requirements
         }
     }
 
+    /// <summary>
+    /// The first of <paramref name="paths"/> that exists: a real neighbour a test runs (a Nagios core, Prometheus,
+    /// Chromium). Missing, it fails the test, naming the Debian package .ci/run installs: never a skip.
+    /// </summary>
+    public static string Tool(string package, params string[] paths) =>
+        paths.FirstOrDefault(File.Exists)
+        ?? throw new InvalidOperationException($"{Path.GetFileName(paths[0])} is needed (apt-get install {package}; .ci/run installs it)");
+
     private static bool OnPath(string command) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Any(dir => File.Exists(Path.Combine(dir, command)));

@@ -29,11 +29,10 @@ public sealed class PrometheusServerTests : IDisposable
     public async Task Prometheus_ingests_the_agents_series_and_the_labs_finding()
     {
         Requirements.RequireRoot();
-        var prometheus = new[] { "/usr/bin/prometheus", "/usr/local/bin/prometheus" }.FirstOrDefault(File.Exists)
-            ?? throw new InvalidOperationException("a Prometheus server is needed (apt-get install prometheus; .ci/run installs it)");
+        var prometheus = Requirements.Tool("prometheus", "/usr/bin/prometheus", "/usr/local/bin/prometheus");
         await using var lab = await LabRun.StartAsync("close-wait-leak", $"tdk-prom-{Environment.ProcessId}");
         using var serve = TcpDoctorCli.Start("serve", "--listen", "127.0.0.1:0", "--min-interval", "500ms", "--detail-every", "0", "--netns", lab.Name);
-        var target = new Uri(ServeTestsUrl(serve)).Authority;
+        var target = new Uri(ServeTests.BaseUrl(serve)).Authority;
 
         var port = FreePort();
         await File.WriteAllTextAsync(Path.Combine(_dir, "prometheus.yml"), $"""
@@ -86,23 +85,6 @@ public sealed class PrometheusServerTests : IDisposable
         }
 
         Assert.Equal(0, serve.Stop(Patience));
-    }
-
-    private static string ServeTestsUrl(RunningCli serve)
-    {
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < Patience)
-        {
-            if (serve.Stderr.FirstOrDefault(l => l.StartsWith("tcpdoctor: serving http://", StringComparison.Ordinal)) is { } line)
-            {
-                return line["tcpdoctor: serving ".Length..line.IndexOf("/metrics", StringComparison.Ordinal)];
-            }
-
-            Assert.False(serve.HasExited, "serve exited: " + string.Join('\n', serve.Stderr));
-            Thread.Sleep(50);
-        }
-
-        throw new TimeoutException("serve did not say where it listens");
     }
 
     private static int FreePort()

@@ -23,7 +23,8 @@ public sealed class ServeTests : IDisposable
         Directory.Delete(_dir, recursive: true);
     }
 
-    private static string BaseUrl(RunningCli serve)
+    /// <summary>The base URL serve announces on stderr once it listens.</summary>
+    internal static string BaseUrl(RunningCli serve)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < Patience)
@@ -53,8 +54,7 @@ public sealed class ServeTests : IDisposable
     public async Task A_lab_finding_is_a_series_that_goes_when_the_finding_does_and_the_body_passes_promtool()
     {
         Requirements.RequireRoot();
-        var promtool = new[] { "/usr/bin/promtool", "/usr/local/bin/promtool" }.FirstOrDefault(File.Exists)
-            ?? throw new InvalidOperationException("promtool is needed (apt-get install prometheus; .ci/run installs it)");
+        var promtool = Requirements.Tool("prometheus", "/usr/bin/promtool", "/usr/local/bin/promtool");
         await using var lab = await LabRun.StartAsync("close-wait-leak", $"tdk-serve-{Environment.ProcessId}");
         var php = lab.PidOf("php-fpm");
         using var serve = TcpDoctorCli.Start("serve", "--listen", "127.0.0.1:0", "--min-interval", "500ms", "--detail-every", "0", "--netns", lab.Name);
