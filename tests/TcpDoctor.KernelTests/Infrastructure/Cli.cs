@@ -14,6 +14,21 @@ public static class Cli
     public static (int ExitCode, string Stdout, string Stderr) Run(params string[] args) =>
         CommandRunner.RunWithStatus("dotnet", [DllPath, .. args], TimeSpan.FromSeconds(60));
 
+    /// <summary>The repository's root (where tcpdoctor.slnx is), above the test binaries.</summary>
+    public static string RepositoryRoot
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "tcpdoctor.slnx")))
+            {
+                dir = dir.Parent;
+            }
+
+            return dir?.FullName ?? throw new InvalidOperationException("cannot find the repository root (tcpdoctor.slnx) above " + AppContext.BaseDirectory);
+        }
+    }
+
     private static string Locate() => LocateBuilt(Path.Combine("src", "TcpDoctor.Cli"), "tcpdoctor.dll");
 
     /// <summary>
@@ -22,19 +37,8 @@ public static class Cli
     /// </summary>
     internal static string LocateBuilt(string project, string dll)
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
         var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "tcpdoctor.slnx")))
-        {
-            dir = dir.Parent;
-        }
-
-        if (dir is null)
-        {
-            throw new InvalidOperationException("cannot find the repository root (tcpdoctor.slnx) above " + AppContext.BaseDirectory);
-        }
-
-        var bin = Path.Combine(dir.FullName, project, "bin", configuration);
+        var bin = Path.Combine(RepositoryRoot, project, "bin", configuration);
         var found = Directory.Exists(bin) ? Directory.EnumerateFiles(bin, dll, SearchOption.AllDirectories).FirstOrDefault() : null;
         return found ?? throw new InvalidOperationException($"{dll} not built under {bin}");
     }

@@ -11,7 +11,7 @@ namespace TcpDoctor.KernelTests.Serving;
 /// <summary>
 /// End to end: a real Prometheus server (Debian's <c>prometheus</c>, installed by .ci/run), started by the
 /// test on loopback with a configuration of its own, scrapes <c>tcpdoctor serve</c> on a lab; its HTTP API
-/// is then asked for the series. Both processes are stopped by their pids; the data directory is removed.
+/// is then asked for the series and for the alert deploy/prometheus's rules raise. Both processes are stopped by their pids; the data directory is removed.
 /// </summary>
 public sealed class PrometheusServerTests : IDisposable
 {
@@ -40,6 +40,8 @@ public sealed class PrometheusServerTests : IDisposable
               scrape_interval: 1s
               scrape_timeout: 1s
               evaluation_interval: 1s
+            rule_files:
+              - {Path.Combine(Cli.RepositoryRoot, "deploy", "prometheus", "tcpdoctor-rules.yml")}
             scrape_configs:
               - job_name: tcpdoctor
                 static_configs:
@@ -66,6 +68,12 @@ public sealed class PrometheusServerTests : IDisposable
             Assert.Equal("php-fpm", labels.GetProperty("process").GetString());
             Assert.Equal("9000", labels.GetProperty("local_port").GetString());
             Assert.Equal("warning", labels.GetProperty("severity").GetString());
+
+            // deploy/'s rules match it: the alert is pending (it fires after its 5 minutes).
+            var alert = await Eventually(
+                api + Uri.EscapeDataString($"ALERTS{{alertname=\"TcpDoctorCloseWaitLeak\",netns=\"{lab.Name}\"}}"), r => r.Count == 1, server, log);
+            Assert.Equal("pending", alert[0].GetProperty("metric").GetProperty("alertstate").GetString());
+            Assert.Equal("php-fpm", alert[0].GetProperty("metric").GetProperty("process").GetString());
 
             var closeWait = await Eventually(api + Uri.EscapeDataString($"tcpdoctor_sockets{{state=\"close_wait\",netns=\"{lab.Name}\"}}"), r => r.Count == 1, server, log);
             Assert.True(double.Parse(closeWait[0].GetProperty("value")[1].GetString()!, System.Globalization.CultureInfo.InvariantCulture) >= 40);
