@@ -111,7 +111,13 @@ internal static class ServeHost
         }
 
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-        announce(string.Join(", ", addresses.Select(a => a + "/metrics")));
+        var urls = string.Join(", ", addresses.Select(a => a + "/metrics"));
+        announce(urls);
+
+        // Under systemd (Type=notify): ready now; the watchdog is fed while no kernel read has hung for a whole period.
+        using var systemd = SystemdNotifier.FromEnvironment();
+        systemd.Notify($"READY=1\nSTATUS=serving {urls}");
+        systemd.StartWatchdog(period => options.Sampler.RefreshRunning < period);
         try
         {
             await Task.Delay(Timeout.Infinite, cancellationToken);
@@ -121,6 +127,7 @@ internal static class ServeHost
             // Ctrl+C or SIGTERM: the normal way an agent stops.
         }
 
+        systemd.Notify("STOPPING=1");
         using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         await app.StopAsync(grace.Token);
     }

@@ -18,6 +18,7 @@ public sealed class OnDemandSampler
     private readonly TimeProvider _clock;
     private readonly Lock _lock = new();
     private Task<Sample>? _refresh;
+    private long _refreshStart;
     private Sample? _latest;
     private long _latestAt;
     private long? _lastStart;
@@ -42,6 +43,18 @@ public sealed class OnDemandSampler
     /// <summary>Refreshes that failed (the source's error is kept for <see cref="ScrapedSample.Error"/>).</summary>
     public long Errors { get; private set; }
 
+    /// <summary>How long the refresh in progress has been running; zero when none is.</summary>
+    public TimeSpan RefreshRunning
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _refresh is null ? TimeSpan.Zero : _clock.GetElapsedTime(_refreshStart);
+            }
+        }
+    }
+
     /// <summary>Whether a sample exists.</summary>
     public bool Ready => Volatile.Read(ref _latest) is not null;
 
@@ -59,6 +72,7 @@ public sealed class OnDemandSampler
             if (refresh is null && (_lastStart is not { } last || _clock.GetElapsedTime(last, now) >= MinInterval))
             {
                 _lastStart = now;
+                _refreshStart = now;
                 Refreshes++;
                 refresh = _refresh = Task.Run(RefreshAsync, CancellationToken.None);
             }

@@ -41,6 +41,18 @@ internal static partial class TcpDoctorCli
     /// <summary>Starts a long-running <c>tcpdoctor ARGS</c>; its output lines are collected as they come.</summary>
     public static RunningCli Start(params string[] args) => new(Process.Start(StartInfo([], args)) ?? throw new InvalidOperationException("could not start tcpdoctor"));
 
+    /// <summary>Starts tcpdoctor with these environment variables added (e.g. what systemd passes).</summary>
+    public static RunningCli StartWith(IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var start = StartInfo([], args);
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        return new(Process.Start(start) ?? throw new InvalidOperationException("could not start tcpdoctor"));
+    }
+
     /// <summary>The first of <paramref name="names"/> found on PATH, or null.</summary>
     public static string? FindTool(params string[] names)
     {
