@@ -11,7 +11,8 @@ namespace TcpDoctor.KernelTests.Serving;
 /// <summary>
 /// End to end: a real Prometheus server (Debian's <c>prometheus</c>, installed by .ci/run), started by the
 /// test on loopback with a configuration of its own, scrapes <c>tcpdoctor serve</c> on a lab; its HTTP API
-/// is then asked for the series and for the alert deploy/prometheus's rules raise. Both processes are stopped by their pids; the data directory is removed.
+/// is then asked for the series, for the alert deploy/prometheus's rules raise, and for every expression of
+/// deploy/grafana's dashboard. Both processes are stopped by their pids; the data directory is removed.
 /// </summary>
 public sealed class PrometheusServerTests : IDisposable
 {
@@ -74,6 +75,24 @@ public sealed class PrometheusServerTests : IDisposable
                 api + Uri.EscapeDataString($"ALERTS{{alertname=\"TcpDoctorCloseWaitLeak\",netns=\"{lab.Name}\"}}"), r => r.Count == 1, server, log);
             Assert.Equal("pending", alert[0].GetProperty("metric").GetProperty("alertstate").GetString());
             Assert.Equal("php-fpm", alert[0].GetProperty("metric").GetProperty("process").GetString());
+
+            // deploy/grafana's dashboard: every expression of every panel has data in this Prometheus (over the
+            // last minute, as a dashboard shows a range; "$instance" is what its "All" stands for).
+            using (var dashboard = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(Cli.RepositoryRoot, "deploy", "grafana", "tcpdoctor-dashboard.json"), TestContext.Current.CancellationToken)))
+            {
+                var panels = dashboard.RootElement.GetProperty("panels").EnumerateArray().ToList();
+                Assert.NotEmpty(panels);
+                foreach (var panel in panels)
+                {
+                    foreach (var query in panel.GetProperty("targets").EnumerateArray())
+                    {
+                        var expr = query.GetProperty("expr").GetString()!.Replace("$instance", ".*", StringComparison.Ordinal);
+                        var end = DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 60;
+                        var range = $"http://127.0.0.1:{port}/api/v1/query_range?query={Uri.EscapeDataString(expr)}&start={end - 120}&end={end}&step=1";
+                        _ = await Eventually(range, r => r.Count > 0, server, log);
+                    }
+                }
+            }
 
             var closeWait = await Eventually(api + Uri.EscapeDataString($"tcpdoctor_sockets{{state=\"close_wait\",netns=\"{lab.Name}\"}}"), r => r.Count == 1, server, log);
             Assert.True(double.Parse(closeWait[0].GetProperty("value")[1].GetString()!, System.Globalization.CultureInfo.InvariantCulture) >= 40);
