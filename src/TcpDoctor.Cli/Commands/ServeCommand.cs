@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Reflection;
+using TcpDoctor.Cli.Rendering;
 using TcpDoctor.Cli.Serve;
+using TcpDoctor.Remedies;
 using TcpDoctor.Snapshots;
 using TcpDoctor.Watching;
 
@@ -27,6 +29,16 @@ internal static class ServeCommand
             Description = "Series per growing label (ports, destinations, processes): the top N, the rest summed as \"other\". [default: 10]",
             DefaultValueFactory = _ => 10,
         };
+        var reapPolicy = new Option<string?>("--reap-policy")
+        {
+            Description = "Also enforce this reap policy (the YAML of 'tcpdoctor reap --policy', docs/reap.md) every --reap-every, from full reads of its own; " +
+                "sockets destroyed per rule are the counter tcpdoctor_reaped_sockets_total{rule}. Needs CAP_NET_ADMIN. SIGHUP reloads the file.",
+        };
+        var reapEvery = new DurationOption("--reap-every", [], "How often the policy is enforced.", TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100));
+        var reapAudit = new Option<string?>("--reap-audit")
+        {
+            Description = "Append one line per destroyed socket to this file, as 'tcpdoctor reap --audit' does.",
+        };
         var thresholdArgs = new ThresholdArgs();
         var snapshotArgs = new SnapshotArgs();
         // Scraped every 15 s or so, not every second: judged once a minute and the process map walked every
@@ -51,6 +63,9 @@ internal static class ServeCommand
             listen,
             minInterval.Option,
             top,
+            reapPolicy,
+            reapEvery.Option,
+            reapAudit,
         };
         thresholdArgs.AddTo(command);
         snapshotArgs.AddTo(command);
@@ -82,15 +97,54 @@ internal static class ServeCommand
                 await Console.Error.WriteLineAsync($"tcpdoctor: listening on {address}, beyond loopback: whoever reaches it reads this host's connections (no authentication).");
             }
 
+            // Enforcement, when asked for: the reap engine of 'reap --policy --every', on full reads of its own
+            // (it never acts on the scrapes' carried or cached view), in the background of the agent.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            Func<IReadOnlyDictionary<string, ReapCounts>>? reaped = null;
+            Task reaping = Task.CompletedTask;
+            using var auditLog = parse.GetValue(reapAudit) is { } auditPath ? ReapAuditLog.Open(auditPath) : null;
+            using var destroyer = parse.GetValue(reapPolicy) is not null ? SockDiagDestroyer.Open(options.NetworkNamespace) : null;
+            HangupSignal? reload = null;
+            if (parse.GetValue(reapPolicy) is { } policyPath)
+            {
+                var policy = ReapPolicyLoader.Load(policyPath, thresholds);
+                var enforcer = new ReapEnforcer(
+                    policy,
+                    () => ReapPolicyLoader.Load(policyPath, thresholds),
+                    new LiveSnapshotSource(options),
+                    destroyer!,
+                    new ReapEnforcerOptions { Interval = reapEvery.GetValue(parse), DryRun = false, BaseThresholds = thresholds, Audit = auditLog });
+                reload = new HangupSignal(() => _ = enforcer.Reload());
+                IReadOnlyDictionary<string, ReapCounts> totals = policy.Rules.ToDictionary(r => r.Name, _ => ReapCounts.Zero, StringComparer.Ordinal);
+                reaped = () => Volatile.Read(ref totals);
+                await Console.Error.WriteLineAsync(ReapRenderers.Start(policy, reapEvery.GetValue(parse), dryRun: false, policy.MaxPerMinute));
+                reaping = Task.Run(async () =>
+                {
+                    await foreach (var round in enforcer.RunAsync(stop.Token))
+                    {
+                        Volatile.Write(ref totals, round.Totals);
+                        ReapRenderers.RoundText(Console.Error, round);
+                        if (round.PermissionDenied)
+                        {
+                            await Console.Error.WriteLineAsync($"tcpdoctor: {ReapAdvice.PermissionDenied}; the policy is no longer enforced, the agent goes on.");
+                            break;
+                        }
+                    }
+                }, CancellationToken.None);
+            }
+
             var version = typeof(ServeCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+            using var hangup = reload;
             await ServeHost.RunAsync(
-                new ServeOptions(address, sampler, options.NetworkNamespace, version),
+                new ServeOptions(address, sampler, options.NetworkNamespace, version, reaped),
                 urls =>
                 {
                     Console.Error.WriteLine($"tcpdoctor: serving {urls} (reading the kernel at most every {Duration.Format(sampler.MinInterval)}); Ctrl+C stops.");
                     Console.Error.Flush();
                 },
                 cancellationToken);
+            await stop.CancelAsync();
+            await reaping;
             return (int)ExitCode.Ok;
         });
         return command;

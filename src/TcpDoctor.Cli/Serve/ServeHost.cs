@@ -16,7 +16,8 @@ using TcpDoctor.Watching;
 namespace TcpDoctor.Cli.Serve;
 
 /// <summary>What the agent serves from, and where.</summary>
-internal sealed record ServeOptions(ListenAddress Listen, OnDemandSampler Sampler, string? NetworkNamespace, string Version);
+/// <param name="Reaped">With --reap-policy: the enforcer's totals per rule so far.</param>
+internal sealed record ServeOptions(ListenAddress Listen, OnDemandSampler Sampler, string? NetworkNamespace, string Version, Func<IReadOnlyDictionary<string, Remedies.ReapCounts>>? Reaped = null);
 
 /// <summary>
 /// serve's HTTP side, on ASP.NET Core's slim host (the only place the web stack is touched, so other verbs
@@ -68,6 +69,12 @@ internal static class ServeHost
             families.Add(new("tcpdoctor_sample_refreshes_total", "Samples taken for scrapes (at most one per --min-interval).", MetricType.Counter, [new([], options.Sampler.Refreshes)]));
             families.Add(new("tcpdoctor_sample_errors_total", "Refreshes that failed to read the kernel (the last good sample was served).", MetricType.Counter, [new([], options.Sampler.Errors)]));
             families.Add(new("tcpdoctor_scrape_errors_total", "Scrapes answered 503 because there was no sample at all.", MetricType.Counter, [new([], Interlocked.Read(ref scrapeErrors))]));
+            if (options.Reaped?.Invoke() is { } reaped)
+            {
+                families.Add(new("tcpdoctor_reaped_sockets_total", "Sockets destroyed by the agent's reap policy, per rule (--reap-policy).", MetricType.Counter,
+                    [.. reaped.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => new MetricSample([new("rule", r.Key)], r.Value.Destroyed))]));
+            }
+
             var w = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
             PrometheusText.Write(w, families);
             return Results.Text(w.ToString(), PrometheusText.ContentType);
