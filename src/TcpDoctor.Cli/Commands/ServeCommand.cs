@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Reflection;
 using TcpDoctor.Cli.Rendering;
 using TcpDoctor.Cli.Serve;
+using TcpDoctor.Exporting;
 using TcpDoctor.Remedies;
 using TcpDoctor.Snapshots;
 using TcpDoctor.Watching;
@@ -39,6 +40,22 @@ internal static class ServeCommand
         {
             Description = "Append one line per destroyed socket to this file, as 'tcpdoctor reap --audit' does.",
         };
+        var otlpEndpoint = new Option<Uri?>("--otlp-endpoint")
+        {
+            Description = "Also push the same metrics with OTLP over HTTP/protobuf to this collector (e.g. http://otel-collector:4318; /v1/metrics is added to a bare address).",
+            CustomParser = r =>
+            {
+                if (Uri.TryCreate(r.Tokens.Single().Value, UriKind.Absolute, out var u) && u.Scheme is "http" or "https")
+                {
+                    return u;
+                }
+
+                // A parse error, not an exception: one line and exit 64 like every other bad value.
+                r.AddError($"--otlp-endpoint '{r.Tokens.Single().Value}' is not an http:// or https:// URL");
+                return null;
+            },
+        };
+        var otlpInterval = new DurationOption("--otlp-interval", [], "How often metrics are pushed to --otlp-endpoint.", TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(100));
         var thresholdArgs = new ThresholdArgs();
         var snapshotArgs = new SnapshotArgs();
         // Scraped every 15 s or so, not every second: judged once a minute and the process map walked every
@@ -66,6 +83,8 @@ internal static class ServeCommand
             reapPolicy,
             reapEvery.Option,
             reapAudit,
+            otlpEndpoint,
+            otlpInterval.Option,
         };
         thresholdArgs.AddTo(command);
         snapshotArgs.AddTo(command);
@@ -135,8 +154,12 @@ internal static class ServeCommand
 
             var version = typeof(ServeCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
             using var hangup = reload;
+            var serveOptions = new ServeOptions(address, sampler, options.NetworkNamespace, version, reaped);
+            using var otlp = parse.GetValue(otlpEndpoint) is { } endpoint
+                ? new OtlpPush(endpoint, otlpInterval.GetValue(parse), serveOptions, SampleMetrics.Build(first.Sample, options.NetworkNamespace ?? "", first.Age, version))
+                : null;
             await ServeHost.RunAsync(
-                new ServeOptions(address, sampler, options.NetworkNamespace, version, reaped),
+                serveOptions,
                 urls =>
                 {
                     Console.Error.WriteLine($"tcpdoctor: serving {urls} (reading the kernel at most every {Duration.Format(sampler.MinInterval)}); Ctrl+C stops.");

@@ -102,6 +102,15 @@ public sealed class ServeTests : IDisposable
     }
 
     [Fact]
+    public void An_otlp_endpoint_that_is_not_an_http_url_is_a_usage_error()
+    {
+        var (exit, stdout, stderr) = Cli.Run("serve", "--otlp-endpoint", "ftp://collector:4318");
+        Assert.Equal(64, exit);
+        Assert.Empty(stdout);
+        Assert.Equal("tcpdoctor: --otlp-endpoint 'ftp://collector:4318' is not an http:// or https:// URL", Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+    }
+
+    [Fact]
     public void A_port_in_use_is_one_line_and_exit_3()
     {
         using var taken = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
