@@ -56,6 +56,11 @@ internal static class ServeCommand
             },
         };
         var otlpInterval = new DurationOption("--otlp-interval", [], "How often metrics are pushed to --otlp-endpoint.", TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(100));
+        var kernelCounters = new Option<bool>("--kernel-counters")
+        {
+            Description = "Also export the kernel's TCP event rates (opens, resets, retransmits, listen drops, SYN cookies, conntrack drops) as " +
+                "tcpdoctor_kernel_events_per_second{event}. Off by default: node_exporter's node_netstat_* has them.",
+        };
         var thresholdArgs = new ThresholdArgs();
         var snapshotArgs = new SnapshotArgs();
         // Scraped every 15 s or so, not every second: judged once a minute and the process map walked every
@@ -85,6 +90,7 @@ internal static class ServeCommand
             reapAudit,
             otlpEndpoint,
             otlpInterval.Option,
+            kernelCounters,
         };
         thresholdArgs.AddTo(command);
         snapshotArgs.AddTo(command);
@@ -154,9 +160,9 @@ internal static class ServeCommand
 
             var version = typeof(ServeCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
             using var hangup = reload;
-            var serveOptions = new ServeOptions(address, sampler, options.NetworkNamespace, version, reaped);
+            var serveOptions = new ServeOptions(address, sampler, options.NetworkNamespace, version, reaped, parse.GetValue(kernelCounters));
             using var otlp = parse.GetValue(otlpEndpoint) is { } endpoint
-                ? new OtlpPush(endpoint, otlpInterval.GetValue(parse), serveOptions, SampleMetrics.Build(first.Sample, options.NetworkNamespace ?? "", first.Age, version))
+                ? new OtlpPush(endpoint, otlpInterval.GetValue(parse), serveOptions, SampleMetrics.Build(first.Sample, options.NetworkNamespace ?? "", first.Age, version, serveOptions.KernelCounters))
                 : null;
             await ServeHost.RunAsync(
                 serveOptions,

@@ -86,7 +86,7 @@ internal sealed class OtlpPush : IDisposable
                 return c.Families;
             }
 
-            var families = SampleMetrics.Build(sample, _options.NetworkNamespace ?? "", scraped.Age, _options.Version).ToDictionary(f => f.Name, StringComparer.Ordinal);
+            var families = SampleMetrics.Build(sample, _options.NetworkNamespace ?? "", scraped.Age, _options.Version, _options.KernelCounters).ToDictionary(f => f.Name, StringComparer.Ordinal);
             _cache = (sample.Sequence, families);
             return families;
         }

@@ -17,7 +17,8 @@ namespace TcpDoctor.Cli.Serve;
 
 /// <summary>What the agent serves from, and where.</summary>
 /// <param name="Reaped">With --reap-policy: the enforcer's totals per rule so far.</param>
-internal sealed record ServeOptions(ListenAddress Listen, OnDemandSampler Sampler, string? NetworkNamespace, string Version, Func<IReadOnlyDictionary<string, Remedies.ReapCounts>>? Reaped = null);
+/// <param name="KernelCounters">Also export the kernel's TCP event rates (--kernel-counters).</param>
+internal sealed record ServeOptions(ListenAddress Listen, OnDemandSampler Sampler, string? NetworkNamespace, string Version, Func<IReadOnlyDictionary<string, Remedies.ReapCounts>>? Reaped = null, bool KernelCounters = false);
 
 /// <summary>
 /// serve's HTTP side, on ASP.NET Core's slim host (the only place the web stack is touched, so other verbs
@@ -62,7 +63,7 @@ internal static class ServeHost
                 return Results.Text($"no sample yet: {scraped.Error ?? "the first read is still running"}\n", statusCode: StatusCodes.Status503ServiceUnavailable);
             }
 
-            var families = new List<MetricFamily>(SampleMetrics.Build(sample, options.NetworkNamespace ?? "", scraped.Age, options.Version));
+            var families = new List<MetricFamily>(SampleMetrics.Build(sample, options.NetworkNamespace ?? "", scraped.Age, options.Version, options.KernelCounters));
             lastScrape = clock.Elapsed;
             families.Add(new("tcpdoctor_scrape_duration_seconds", "How long this scrape took to get its sample and build its series (a refresh it waited for included).", MetricType.Gauge,
                 [new([], Math.Round(lastScrape.TotalSeconds, 6))]));

@@ -22,7 +22,8 @@ public static class SampleMetrics
     /// <param name="netns">The <c>netns</c> label: the namespace's name, or empty for the host's own.</param>
     /// <param name="age">How old the sample is at this scrape.</param>
     /// <param name="version">The build, for <c>tcpdoctor_build_info</c>.</param>
-    public static IReadOnlyList<MetricFamily> Build(Sample sample, string netns, TimeSpan age, string version)
+    /// <param name="kernelCounters">Also the kernel's TCP event rates (what node_exporter's node_netstat_* already has, so off by default).</param>
+    public static IReadOnlyList<MetricFamily> Build(Sample sample, string netns, TimeSpan age, string version, bool kernelCounters = false)
     {
         ArgumentNullException.ThrowIfNull(sample);
         ArgumentNullException.ThrowIfNull(netns);
@@ -139,6 +140,20 @@ public static class SampleMetrics
 
         families.Add(new("tcpdoctor_finding_info", "1 for each active finding (top N by severity and size), labelled with its id, severity and subject.", MetricType.Gauge, info));
         families.Add(new("tcpdoctor_finding_seconds_to_exhaustion", "Seconds until the resource of an active finding runs out at the current rate (0: already full).", MetricType.Gauge, exhaustion));
+        if (kernelCounters)
+        {
+            var r = sample.Rates;
+            (string Event, double? Rate)[] events =
+            [
+                ("active_opens", r.ActiveOpens), ("passive_opens", r.PassiveOpens), ("resets_sent", r.ResetsSent), ("resets_received", r.ResetsReceived),
+                ("retrans_segs", r.RetransSegs), ("listen_overflows", r.ListenOverflows), ("listen_drops", r.ListenDrops), ("syn_cookies_sent", r.SynCookiesSent),
+                ("time_wait_overflows", r.TimeWaitOverflows), ("conntrack_drops", r.ConntrackDrops), ("conntrack_early_drops", r.ConntrackEarlyDrops),
+                ("conntrack_insert_failed", r.ConntrackInsertFailed),
+            ];
+            families.Add(new("tcpdoctor_kernel_events_per_second", "The kernel's TCP event counters (/proc/net/snmp, netstat, conntrack) as rates over the last refresh interval (--kernel-counters).", MetricType.Gauge,
+                [.. events.Where(e => e.Rate is not null).Select(e => Series(e.Rate!.Value, ("netns", netns), ("event", e.Event)))]));
+        }
+
         families.Add(new("tcpdoctor_sample_age_seconds", "Age of the sample these series were built from.", MetricType.Gauge, [Series(age.TotalSeconds)]));
         families.Add(new("tcpdoctor_build_info", "The tcpdoctor build that exports these series.", MetricType.Gauge, [Series(1, ("version", version))]));
         return families;

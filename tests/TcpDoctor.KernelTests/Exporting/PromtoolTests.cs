@@ -33,7 +33,7 @@ public sealed class PromtoolTests : IDisposable
         var file = Path.Combine(_dir, "metrics.txt");
         await using (var w = new StreamWriter(file))
         {
-            PrometheusText.Write(w, SampleMetrics.Build(sample, lab.Name, TimeSpan.FromSeconds(0.2), "test"));
+            PrometheusText.Write(w, SampleMetrics.Build(sample, lab.Name, TimeSpan.FromSeconds(0.2), "test", kernelCounters: true));
         }
 
         var (exit, stdout, stderr) = CommandRunner.RunWithStatus("sh", ["-c", $"'{promtool}' check metrics < '{file}'"], TimeSpan.FromSeconds(30));

@@ -119,5 +119,22 @@ public sealed class SampleMetricsTests
         Assert.Contains("# TYPE tcpdoctor_finding_info gauge\n", after, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Kernel_event_rates_only_when_asked()
+    {
+        var composer = new SampleComposer((_, _) => [], new SamplerOptions());
+        _ = composer.Add(new SnapshotBuilder().At(0).Tcp("ActiveOpens", 100).Tcp("OutRsts", 7).Build());
+        var sample = composer.Add(new SnapshotBuilder().At(10).Tcp("ActiveOpens", 300).Tcp("OutRsts", 7).Build());
+
+        var asked = new StringWriter();
+        PrometheusText.Write(asked, SampleMetrics.Build(sample, "", TimeSpan.Zero, "v", kernelCounters: true));
+        var lines = asked.ToString().Split('\n');
+        Assert.Contains("# TYPE tcpdoctor_kernel_events_per_second gauge", lines);
+        Assert.Contains("tcpdoctor_kernel_events_per_second{event=\"active_opens\"} 20", lines);
+        Assert.Contains("tcpdoctor_kernel_events_per_second{event=\"resets_sent\"} 0", lines);
+
+        Assert.DoesNotContain("tcpdoctor_kernel_events_per_second", Text(sample), StringComparison.Ordinal);
+    }
+
     private static Finding[] Findings(params Finding[] f) => f;
 }
