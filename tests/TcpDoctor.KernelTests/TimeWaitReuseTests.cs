@@ -25,7 +25,9 @@ public sealed class TimeWaitReuseTests
     {
         using var ns = TestNamespace.Create("twreuse");
         ns.Sysctl("net.ipv4.ip_local_port_range", "40000 40003");
-        ns.Sysctl("net.ipv4.tcp_tw_reuse", "1");
+        // Off while the range fills: with it on, a connect may take a TIME_WAIT port older than the reuse delay
+        // instead of a free one (a loaded machine is slow enough), and the range never fills. On before judging.
+        ns.Sysctl("net.ipv4.tcp_tw_reuse", "0");
         ns.Sysctl("net.ipv4.tcp_timestamps", timestamps.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var delayMs = ns.Run(() => File.Exists("/proc/sys/net/ipv4/tcp_tw_reuse_delay")) ? 20 : 1000;
         if (delayMs == 20)
@@ -60,6 +62,8 @@ public sealed class TimeWaitReuseTests
                 return used >= 4;
             },
             "four TIME_WAIT ports");
+
+        ns.Sysctl("net.ipv4.tcp_tw_reuse", "1");
 
         // Every TIME_WAIT older than the reuse delay (their timers count down from 60 s).
         SocketFactory.WaitUntil(
