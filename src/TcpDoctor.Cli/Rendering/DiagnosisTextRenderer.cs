@@ -15,7 +15,7 @@ internal sealed class DiagnosisTextRenderer : IRenderer<DiagnosisReport>
         var snapshot = result.Current;
         var where = snapshot.NetworkNamespace is { } ns ? $" (netns {ns})" : string.Empty;
         var sampled = result.Previous is { } prev ? $", sampled {Duration.Format(TimeSpan.FromSeconds(snapshot.SecondsSince(prev)))}" : ", instant";
-        w.WriteLine(o.Bold($"{snapshot.HostName}{where}: {Say.N(snapshot.Sockets.Count)} TCP sockets") +
+        w.WriteLine(o.Bold($"{snapshot.HostName}{where}: {Say.N(snapshot.Sockets.Count)} TCP {(snapshot.Sockets.Count == 1 ? "socket" : "sockets")}") +
                     o.Dim($"  {snapshot.TakenAt.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture)}{sampled}"));
         w.WriteLine();
 

@@ -13,7 +13,7 @@ internal sealed class SummaryTextRenderer : IRenderer<SummaryReport>
         var w = o.Writer;
         var source = snapshot.Source == SocketSource.SockDiag ? "sock_diag" : "/proc/net/tcp";
         var where = snapshot.NetworkNamespace is { } ns ? $" (netns {ns})" : string.Empty;
-        w.WriteLine(o.Bold($"{snapshot.HostName}{where}: {Say.N(s.All.Total)} TCP sockets") +
+        w.WriteLine(o.Bold($"{snapshot.HostName}{where}: {Say.N(s.All.Total)} TCP {(s.All.Total == 1 ? "socket" : "sockets")}") +
                     o.Dim($"  {snapshot.TakenAt.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture)}, read from {source}"));
         w.WriteLine();
 

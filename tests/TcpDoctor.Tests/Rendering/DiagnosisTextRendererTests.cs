@@ -1,5 +1,6 @@
 using TcpDoctor.Cli.Rendering;
 using TcpDoctor.Diagnosis;
+using TcpDoctor.Tests.Diagnosis;
 
 namespace TcpDoctor.Tests.Rendering;
 
@@ -64,6 +65,13 @@ public sealed class DiagnosisTextRendererTests
             "drops) and growth rates are unknown; sample for a moment (--sample) to see them.",
         ];
         Assert.Equal(expected, Render(Scenes.EmptyDiagnosis()).Lines);
+    }
+
+    [Fact]
+    public void One_socket_is_one_socket()
+    {
+        var one = DiagnosisResult.Judge(Scenes.Named(new SnapshotBuilder().Listen("0.0.0.0:22").Build(), host: "quiet", netns: null, notices: []), previous: null, Thresholds.Default);
+        Assert.Equal("quiet: 1 TCP socket  2026-01-01 12:00:00Z, instant", Render(one).Lines[0]);
     }
 
     [Fact]
