@@ -44,11 +44,6 @@ public static class SampleMetrics
         {
             var port = Port(p.Port);
             ports.AddRange(NonZero(p.Counts, s => [("netns", netns), ("local_port", port), ("state", State(s))]));
-            if (p.Backlog > 0)
-            {
-                queue.Add(Series(p.AcceptQueue, ("netns", netns), ("local_address", ""), ("local_port", port)));
-                backlog.Add(Series(p.Backlog, ("netns", netns), ("local_address", ""), ("local_port", port)));
-            }
         }
 
         foreach (var s in TcpStates.All)
@@ -59,9 +54,16 @@ public static class SampleMetrics
             }
         }
 
+        foreach (var l in a.Listeners)
+        {
+            var address = Say.Addr(l.Address);
+            queue.Add(Series(l.Queue, ("netns", netns), ("local_address", address), ("local_port", Port(l.Port))));
+            backlog.Add(Series(l.Backlog, ("netns", netns), ("local_address", address), ("local_port", Port(l.Port))));
+        }
+
         families.Add(new("tcpdoctor_port_sockets", "TCP sockets per listening (service) port and state; the ports beyond the top N summed as local_port=\"other\".", MetricType.Gauge, ports));
-        families.Add(new("tcpdoctor_listen_queue_length", "Connections waiting in a listening port's accept queues (all its listeners).", MetricType.Gauge, queue));
-        families.Add(new("tcpdoctor_listen_queue_limit", "The accept-queue limit (backlog) of a listening port (all its listeners).", MetricType.Gauge, backlog));
+        families.Add(new("tcpdoctor_listen_queue_length", "Connections waiting in a listener's accept queue (top N, fullest first; of SO_REUSEPORT listeners on one address the fullest).", MetricType.Gauge, queue));
+        families.Add(new("tcpdoctor_listen_queue_limit", "The accept-queue limit (backlog) of that listener.", MetricType.Gauge, backlog));
 
         var usable = new List<MetricSample>();
         if (a.UsableEphemeralPorts is { } u)

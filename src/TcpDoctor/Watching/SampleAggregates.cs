@@ -59,6 +59,9 @@ public sealed class SampleAggregates
 
     public HostGauges Gauges { get; private set; } = new();
 
+    /// <summary>Listening sockets with a known backlog, fullest accept queue first (top N).</summary>
+    public IReadOnlyList<ListenerQueue> Listeners { get; private set; } = [];
+
     public static SampleAggregates From(Snapshot snapshot, int top = 10)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
@@ -78,7 +81,28 @@ public sealed class SampleAggregates
         (a.Destinations, a.OtherDestinations) = Split(summary.Destinations, top, g => g.Counts);
         (a.Processes, a.OtherProcesses) = Split(summary.Processes, top, g => g.Counts);
         a.TimeWaitDestinations = TimeWaitOf(snapshot, listeners, summary.Destinations, top);
+        a.Listeners = ListenersOf(snapshot, top);
         return a;
+    }
+
+    private static ListenerQueue[] ListenersOf(Snapshot snapshot, int top)
+    {
+        var all = new List<ListenerQueue>();
+        foreach (var s in snapshot.Sockets)
+        {
+            // For a listener, Recv-Q is the accept queue and Send-Q the backlog (sock_diag and /proc alike).
+            if (s.State == TcpState.Listen && s.SendQueue > 0)
+            {
+                all.Add(new ListenerQueue(s.LocalAddress, s.LocalPort, s.ReceiveQueue, s.SendQueue));
+            }
+        }
+
+        // Several SO_REUSEPORT listeners on one address and port are one queue each; the fullest speaks for them.
+        return [.. all
+            .GroupBy(l => (l.Address, l.Port))
+            .Select(g => g.MaxBy(l => (double)l.Queue / l.Backlog)!)
+            .OrderByDescending(l => (double)l.Queue / l.Backlog).ThenBy(l => l.Port)
+            .Take(top)];
     }
 
     /// <summary>The same destination's TIME_WAIT entry, or null when it is not among the top.</summary>
@@ -202,3 +226,6 @@ public sealed class SampleAggregates
         };
     }
 }
+
+/// <summary>One listener's accept queue against its backlog.</summary>
+public sealed record ListenerQueue(NetAddress Address, ushort Port, long Queue, long Backlog);

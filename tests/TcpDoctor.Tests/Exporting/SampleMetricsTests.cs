@@ -52,8 +52,8 @@ public sealed class SampleMetricsTests
         var lines = Text(SampleOf(Busy())).Split('\n');
         Assert.Contains("tcpdoctor_port_sockets{local_port=\"80\",state=\"established\"} 3", lines);
         Assert.Contains("tcpdoctor_port_sockets{local_port=\"9000\",state=\"close_wait\"} 2", lines);
-        Assert.Contains("tcpdoctor_listen_queue_length{local_port=\"80\"} 7", lines);
-        Assert.Contains("tcpdoctor_listen_queue_limit{local_port=\"80\"} 511", lines);
+        Assert.Contains("tcpdoctor_listen_queue_length{local_address=\"0.0.0.0\",local_port=\"80\"} 7", lines);
+        Assert.Contains("tcpdoctor_listen_queue_limit{local_address=\"0.0.0.0\",local_port=\"80\"} 511", lines);
         Assert.Contains("tcpdoctor_process_sockets{process=\"php-fpm\",state=\"close_wait\"} 2", lines);
         Assert.Contains("tcpdoctor_ephemeral_ports_in_use{local_address=\"10.0.0.1\",remote_address=\"10.0.0.2\",remote_port=\"5432\"} 4", lines);
         Assert.Contains("tcpdoctor_process_open_fds{process=\"nginx\"} 50", lines);
