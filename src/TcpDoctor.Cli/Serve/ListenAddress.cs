@@ -49,7 +49,6 @@ internal sealed record ListenAddress(IPAddress Address, int Port)
         return new ListenAddress(address, port);
     }
 
-    public override string ToString() => Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
-        ? $"[{Address}]:{Port.ToString(CultureInfo.InvariantCulture)}"
-        : $"{Address}:{Port.ToString(CultureInfo.InvariantCulture)}";
+    /// <summary>ADDRESS:PORT, IPv6 in brackets, as --listen takes it.</summary>
+    public override string ToString() => new IPEndPoint(Address, Port).ToString();
 }

@@ -48,7 +48,6 @@ internal static class ServeHost
         });
         await using var app = builder.Build();
         var scrapeErrors = 0L;
-        var lastScrape = TimeSpan.Zero;
 
         // Handlers take the request, not the HttpContext: a lambda of HttpContext returning a Task binds as a
         // RequestDelegate and its result would be dropped.
@@ -64,9 +63,8 @@ internal static class ServeHost
             }
 
             var families = new List<MetricFamily>(SampleMetrics.Build(sample, options.NetworkNamespace ?? "", scraped.Age, options.Version, options.KernelCounters));
-            lastScrape = clock.Elapsed;
             families.Add(new("tcpdoctor_scrape_duration_seconds", "How long this scrape took to get its sample and build its series (a refresh it waited for included).", MetricType.Gauge,
-                [new([], Math.Round(lastScrape.TotalSeconds, 6))]));
+                [new([], Math.Round(clock.Elapsed.TotalSeconds, 6))]));
             families.Add(new("tcpdoctor_sample_refreshes_total", "Samples taken for scrapes (at most one per --min-interval).", MetricType.Counter, [new([], options.Sampler.Refreshes)]));
             families.Add(new("tcpdoctor_sample_errors_total", "Refreshes that failed to read the kernel (the last good sample was served).", MetricType.Counter, [new([], options.Sampler.Errors)]));
             families.Add(new("tcpdoctor_scrape_errors_total", "Scrapes answered 503 because there was no sample at all.", MetricType.Counter, [new([], Interlocked.Read(ref scrapeErrors))]));
@@ -93,12 +91,11 @@ internal static class ServeHost
             await Json(request.HttpContext, options, (sample, age) =>
             {
                 var full = SampleJson(sample, options);
-                var worst = sample.Findings.Select(t => t.Finding.Severity).DefaultIfEmpty(Severity.Info).Max();
                 return new JsonObject
                 {
                     ["time"] = full["time"]!.DeepClone(),
                     ["sampleAgeSeconds"] = Math.Round(age.TotalSeconds, 3),
-                    ["status"] = DiagnosisStatuses.Of(sample.Findings.Count == 0 ? null : worst).ToName(),
+                    ["status"] = DiagnosisStatuses.Of(Diagnoser.Worst(sample.Findings.Select(t => t.Finding))).ToName(),
                     ["findings"] = full["findings"]!.DeepClone(),
                 };
             }));

@@ -73,14 +73,14 @@ public sealed class CheckReport
             Status = status,
             Findings = findings,
             Sockets = aggregates.All.Total,
-            Perfdata = Perf(result.Current, aggregates, findings),
+            Perfdata = Perf(aggregates, findings),
             Limitations = result.Limitations,
             DetectorCount = result.DetectorCount,
             Ignored = ignored,
         };
     }
 
-    private static List<PerfDatum> Perf(Snapshots.Snapshot snapshot, SampleAggregates a, List<CheckedFinding> findings)
+    private static List<PerfDatum> Perf(SampleAggregates a, List<CheckedFinding> findings)
     {
         var perf = new List<PerfDatum>
         {
@@ -123,20 +123,10 @@ public sealed class CheckReport
             perf.Add(Ratio("orphans_used", (double)o / mo));
         }
 
-        var queue = 0.0;
-        var listeners = 0;
-        foreach (var s in snapshot.Sockets)
+        // The aggregates list listeners fullest first.
+        if (a.Listeners.Count > 0)
         {
-            if (s.State == TcpState.Listen && s.SendQueue > 0)
-            {
-                listeners++;
-                queue = Math.Max(queue, Math.Min(1, (double)s.ReceiveQueue / s.SendQueue));
-            }
-        }
-
-        if (listeners > 0)
-        {
-            perf.Add(Ratio("listen_queue_used", queue));
+            perf.Add(Ratio("listen_queue_used", Math.Min(1, (double)a.Listeners[0].Queue / a.Listeners[0].Backlog)));
         }
 
         // One series per graded finding (worst first, bounded), with the levels that applied to it.
