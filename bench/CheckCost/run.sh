@@ -27,25 +27,11 @@ done
 [[ ${#sizes[@]} -gt 0 ]] || sizes=(10000 100000)
 
 say() { echo "check-cost: $*" >&2; }
-die() { say "$*"; exit 1; }
-[[ $EUID -eq 0 ]] || die "needs root (creates a network namespace)"
-command -v ss >/dev/null || die "'ss' is missing (iproute2)"
-command -v netstat >/dev/null || die "'netstat' is missing (net-tools)"
-
-SOCKETGEN=${SOCKETGEN:-$bench/out/socketgen/socketgen}
 # shellcheck source=../Shared/socketgen.sh
 source "$bench/Shared/socketgen.sh"
-TCPDOCTOR=${TCPDOCTOR:-$bench/out/tcpdoctor}
-[[ -x $SOCKETGEN ]] || publish "$bench/SocketGen" "$bench/out/socketgen"
-[[ -x $TCPDOCTOR ]] || publish "$root/src/TcpDoctor.Cli" "$bench/out"
-
-ns=tdcheck-$$
-work=$(mktemp -d /tmp/tdcheck.XXXXXX)
-
-cleanup() { drop_namespace; rm -rf "$work"; }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+command -v ss >/dev/null || die "'ss' is missing (iproute2)"
+command -v netstat >/dev/null || die "'netstat' is missing (net-tools)"
+prepare tdcheck
 
 # One run: "wall_s cpu_s" (CPU = user + system of the command and its children).
 once() {

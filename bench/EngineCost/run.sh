@@ -33,26 +33,12 @@ done
 [[ ${#sizes[@]} -gt 0 ]] || sizes=(10000 100000 400000)
 
 say() { echo "engine-cost: $*" >&2; }
-die() { say "$*"; exit 1; }
-[[ $EUID -eq 0 ]] || die "needs root (creates a network namespace)"
-command -v ss >/dev/null || die "'ss' is missing (iproute2)"
-
-SOCKETGEN=${SOCKETGEN:-$bench/out/socketgen/socketgen}
 # shellcheck source=../Shared/socketgen.sh
 source "$bench/Shared/socketgen.sh"
-TCPDOCTOR=${TCPDOCTOR:-$bench/out/tcpdoctor}
-[[ -x $SOCKETGEN ]] || publish "$bench/SocketGen" "$bench/out/socketgen"
-[[ -x $TCPDOCTOR ]] || publish "$root/src/TcpDoctor.Cli" "$bench/out"
-
-ns=tdcost-$$
-work=$(mktemp -d /tmp/tdcost.XXXXXX)
+command -v ss >/dev/null || die "'ss' is missing (iproute2)"
+prepare tdcost
 run_pid=""
 tick=$(getconf CLK_TCK)
-
-cleanup() { drop_namespace; rm -rf "$work"; }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 # CPU ticks of a process and its waited-for children (utime stime cutime cstime).
 ticks() { awk '{ print $14 + $15 + $16 + $17 }' "/proc/$1/stat"; }

@@ -33,25 +33,12 @@ done
 [[ ${#sizes[@]} -gt 0 ]] || sizes=(100000)
 
 say() { echo "serve-cost: $*" >&2; }
-die() { say "$*"; exit 1; }
-[[ $EUID -eq 0 ]] || die "needs root (creates a network namespace)"
-command -v curl >/dev/null || die "'curl' is missing"
-
-SOCKETGEN=${SOCKETGEN:-$bench/out/socketgen/socketgen}
 # shellcheck source=../Shared/socketgen.sh
 source "$bench/Shared/socketgen.sh"
-TCPDOCTOR=${TCPDOCTOR:-$bench/out/tcpdoctor}
-[[ -x $SOCKETGEN ]] || publish "$bench/SocketGen" "$bench/out/socketgen"
-[[ -x $TCPDOCTOR ]] || publish "$root/src/TcpDoctor.Cli" "$bench/out"
-
-ns=tdserve-$$
-work=$(mktemp -d /tmp/tdserve.XXXXXX)
+command -v curl >/dev/null || die "'curl' is missing"
+prepare tdserve
 run_pid=""
 tick=$(getconf CLK_TCK)
-cleanup() { drop_namespace; rm -rf "$work"; }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 ticks() { awk '{ print $14 + $15 + $16 + $17 }' "/proc/$1/stat"; }
 rss_mb() { awk '/^VmRSS/ { printf "%d", $2 / 1024 }' "/proc/$1/status"; }

@@ -1,8 +1,27 @@
 # Shared by the bench scripts that hold a socket table with bench/SocketGen in a private network
-# namespace (source it). Expects: say, die, $bench, $root, $ns (the namespace's name), $work (a scratch
-# directory), $SOCKETGEN; sets gen_pid; stops $run_pid too when the script has one.
+# namespace (source it, then call prepare PREFIX). Expects: say, $bench, $root; sets SOCKETGEN, TCPDOCTOR,
+# ns, work, gen_pid; stops $run_pid too when the script has one.
 
 gen_pid=""
+
+die() { say "$*"; exit 1; }
+
+# Root, the two programs (published when missing: environment SOCKETGEN, TCPDOCTOR), a namespace name and
+# a scratch directory, both removed on exit.
+prepare() { # prefix
+    [[ $EUID -eq 0 ]] || die "needs root (creates a network namespace)"
+    SOCKETGEN=${SOCKETGEN:-$bench/out/socketgen/socketgen}
+    TCPDOCTOR=${TCPDOCTOR:-$bench/out/tcpdoctor}
+    [[ -x $SOCKETGEN ]] || publish "$bench/SocketGen" "$bench/out/socketgen"
+    [[ -x $TCPDOCTOR ]] || publish "$root/src/TcpDoctor.Cli" "$bench/out"
+    ns=$1-$$
+    work=$(mktemp -d "/tmp/$1.XXXXXX")
+    trap cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
+
+cleanup() { drop_namespace; rm -rf "$work"; }
 
 publish() { # project output
     say "publishing $1 to $2"
