@@ -19,6 +19,11 @@ internal static class GlobalOptions
         Description = "Read another network namespace: a name from 'ip netns list' or a path such as /proc/PID/ns/net (needs CAP_SYS_ADMIN).",
     };
 
+    public static Option<bool> AllNamespaces() => new("--all-namespaces", "-A")
+    {
+        Description = "Every network namespace of the host (containers, pods, 'ip netns'), each judged apart; findings and rows name their namespace (needs root).",
+    };
+
     public static Option<bool> ProcSource() => new("--proc")
     {
         Description = "Read /proc/net/tcp[6] instead of netlink sock_diag (fewer fields: no tcp_info, no backlog, no cookies).",

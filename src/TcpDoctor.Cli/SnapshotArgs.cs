@@ -7,22 +7,37 @@ namespace TcpDoctor.Cli;
 internal sealed class SnapshotArgs
 {
     private readonly Option<string?> _netns = GlobalOptions.NetNs();
+    private readonly Option<bool> _all = GlobalOptions.AllNamespaces();
     private readonly Option<bool> _proc = GlobalOptions.ProcSource();
     private readonly Option<bool> _noProcesses = GlobalOptions.NoProcesses();
 
     public void AddTo(Command command)
     {
         command.Options.Add(_netns);
+        command.Options.Add(_all);
         command.Options.Add(_proc);
         command.Options.Add(_noProcesses);
     }
 
-    public SnapshotOptions ToOptions(ParseResult parse) => new()
+    public SnapshotOptions ToOptions(ParseResult parse)
     {
-        NetworkNamespace = parse.GetValue(_netns),
-        ForceProcNet = parse.GetValue(_proc),
-        Processes = !parse.GetValue(_noProcesses),
-    };
+        var all = parse.GetValue(_all);
+        if (all && parse.GetValue(_netns) is not null)
+        {
+            throw Usage.Error("--all-namespaces reads every namespace: leave out --netns.");
+        }
+
+        return new()
+        {
+            NetworkNamespace = parse.GetValue(_netns),
+            AllNamespaces = all,
+            ForceProcNet = parse.GetValue(_proc),
+            Processes = !parse.GetValue(_noProcesses),
+        };
+    }
+
+    /// <summary>Whether --all-namespaces was given.</summary>
+    public bool AllNamespaces(ParseResult parse) => parse.GetValue(_all);
 
     /// <summary>The live source these options describe.</summary>
     public LiveSnapshotSource Source(ParseResult parse) => new(ToOptions(parse));

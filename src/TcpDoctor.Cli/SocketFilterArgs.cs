@@ -38,6 +38,16 @@ internal sealed class SocketFilterArgs
         Description = "Only sockets of this process: a command name (apache2) or a pid.",
     };
 
+    public Option<string?> Cgroup { get; } = new("--cgroup")
+    {
+        Description = "Only sockets made in this cgroup: a path (/system.slice/nginx.service, sub-cgroups included) or a systemd unit (nginx.service). Needs cgroup v2 and kernel 5.7+.",
+    };
+
+    public Option<string?> Container { get; } = new("--container")
+    {
+        Description = "Only sockets made in this container or pod: a container name, its id (12+ digits), a pod NAMESPACE/NAME or UID.",
+    };
+
     public Option<TimeSpan?> IdleOver { get; } = DurationOption.Optional(
         "--idle-over",
         [],
@@ -52,6 +62,8 @@ internal sealed class SocketFilterArgs
         command.Options.Add(Remote);
         command.Options.Add(Process);
         command.Options.Add(IdleOver);
+        command.Options.Add(Cgroup);
+        command.Options.Add(Container);
     }
 
     public SocketFilter ToFilter(ParseResult parse)
@@ -77,8 +89,13 @@ internal sealed class SocketFilterArgs
             Remote = remote,
             Process = parse.GetValue(Process),
             IdleOver = idle,
+            Cgroup = Blank(parse.GetValue(Cgroup), "--cgroup"),
+            Container = Blank(parse.GetValue(Container), "--container"),
         };
     }
+
+    private static string? Blank(string? value, string name) =>
+        value is not null && string.IsNullOrWhiteSpace(value) ? throw Usage.Error($"{name} needs a value.") : value;
 
     private static ushort? PortValue(ParseResult parse, Option<int?> option, string name)
     {

@@ -57,20 +57,23 @@ internal static class ListCommand
         return command;
     }
 
-    private static IEnumerable<TcpSocket> Select(Snapshot snapshot, SocketFilter filter, int max)
+    private static IEnumerable<SocketRow> Select(Snapshot snapshot, SocketFilter filter, int max)
     {
         var n = 0;
-        foreach (var s in snapshot.Sockets)
+        foreach (var part in snapshot.Parts.Count > 0 ? snapshot.Parts : [snapshot])
         {
-            if (n >= max)
+            foreach (var s in part.Sockets)
             {
-                yield break;
-            }
+                if (n >= max)
+                {
+                    yield break;
+                }
 
-            if (filter.Matches(s, snapshot))
-            {
-                n++;
-                yield return s;
+                if (filter.Matches(s, part))
+                {
+                    n++;
+                    yield return new SocketRow(s, part);
+                }
             }
         }
     }

@@ -41,6 +41,40 @@ internal sealed class DiagnosisJsonRenderer : IRenderer<DiagnosisReport>
         o.Stream.WriteByte((byte)'\n');
     }
 
+    /// <summary>The namespace and cgroup fields of a subject (DESIGN.md: netns, netnsInode, cgroup, unit, container, pod).</summary>
+    private static void WritePlace(Utf8JsonWriter j, FindingSubject s)
+    {
+        if (s.Netns is { } ns)
+        {
+            j.WriteString("netns", ns);
+        }
+
+        if (s.NetnsInode is { } inode)
+        {
+            j.WriteNumber("netnsInode", inode);
+        }
+
+        if (s.Cgroup is { } cgroup)
+        {
+            j.WriteString("cgroup", cgroup);
+        }
+
+        if (s.Unit is { } unit)
+        {
+            j.WriteString("unit", unit);
+        }
+
+        if (s.Container is { } container)
+        {
+            j.WriteString("container", container);
+        }
+
+        if (s.Pod is { } pod)
+        {
+            j.WriteString("pod", pod);
+        }
+    }
+
     public static void WriteFinding(Utf8JsonWriter j, Finding f)
     {
         j.WriteStartObject();
@@ -84,6 +118,7 @@ internal sealed class DiagnosisJsonRenderer : IRenderer<DiagnosisReport>
             j.WriteString("state", st);
         }
 
+        WritePlace(j, s);
         j.WriteEndObject();
         j.WriteString("summary", f.Summary);
         if (f.Outlook is { } outlook)

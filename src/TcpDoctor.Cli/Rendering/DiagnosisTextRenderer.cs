@@ -132,6 +132,11 @@ internal sealed class DiagnosisTextRenderer : IRenderer<DiagnosisReport>
             parts.Add(st);
         }
 
+        if (s.Where is { Length: > 0 } where)
+        {
+            parts.Add(where);
+        }
+
         return string.Join(" · ", parts);
     }
 }

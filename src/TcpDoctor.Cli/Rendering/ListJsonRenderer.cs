@@ -12,9 +12,9 @@ internal sealed class ListJsonRenderer : IRenderer<SocketTable>
         var stream = o.Stream;
         using var j = JsonOutput.Create(stream, indented: false);
         j.WriteStartArray();
-        foreach (var s in rows)
+        foreach (var (s, part) in rows)
         {
-            SocketJson.Write(j, s, snapshot);
+            SocketJson.Write(j, s, part);
             if (j.BytesPending > 1 << 16)
             {
                 j.Flush();

@@ -14,12 +14,19 @@ internal sealed class ListTextRenderer : IRenderer<SocketTable>
     public void Render(SocketTable document, Output o)
     {
         var (snapshot, rows) = document;
+        var all = document.AllNamespaces;
         var w = o.Writer;
-        w.WriteLine(o.Bold($"{"State",-12}{"Recv-Q",7} {"Send-Q",7} {"Local",-26} {"Peer",-26} {"Process",-22} {"Timer",-18} {"Idle s/r",-13} {"RTT",7}"));
+        w.WriteLine(o.Bold($"{(all ? $"{"Netns",-20} " : "")}{"State",-12}{"Recv-Q",7} {"Send-Q",7} {"Local",-26} {"Peer",-26} {"Process",-22} {"Timer",-18} {"Idle s/r",-13} {"RTT",7}"));
         var n = 0;
-        foreach (var s in rows)
+        foreach (var (s, part) in rows)
         {
             n++;
+            if (all)
+            {
+                w.Write(Fit(part.Netns?.Label ?? "-", 20).PadRight(20));
+                w.Write(' ');
+            }
+
             w.Write(s.State.ToNetstatName().PadRight(12));
             w.Write(N(s.ReceiveQueue).PadLeft(7));
             w.Write(' ');
@@ -29,7 +36,7 @@ internal sealed class ListTextRenderer : IRenderer<SocketTable>
             w.Write(' ');
             w.Write((s.State == TcpState.Listen ? "*" : Say.ExactEndpoint(s.RemoteAddress, s.RemotePort)).PadRight(26));
             w.Write(' ');
-            w.Write(ProcessText(s, snapshot).PadRight(22));
+            w.Write(ProcessText(s, part).PadRight(22));
             w.Write(' ');
             w.Write(TimerText(s).PadRight(18));
             w.Write(' ');
@@ -84,6 +91,9 @@ internal sealed class ListTextRenderer : IRenderer<SocketTable>
 
         return $"{Duration.Format(TimeSpan.FromMilliseconds(s.Info.LastDataSentMs))}/{Duration.Format(TimeSpan.FromMilliseconds(s.Info.LastDataRecvMs))}";
     }
+
+    /// <summary>Long names keep their end (the distinctive part of "tdlab-close-wait-leak-client").</summary>
+    private static string Fit(string text, int width) => text.Length <= width ? text : "…" + text[^(width - 1)..];
 
     private static string N(uint n) => n.ToString(CultureInfo.InvariantCulture);
 

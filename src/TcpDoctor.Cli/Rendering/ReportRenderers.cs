@@ -113,6 +113,11 @@ internal static class ReportRenderers
             parts.Add(st);
         }
 
+        if (s.Where is { Length: > 0 } where)
+        {
+            parts.Add(where);
+        }
+
         return parts.Count == 0 ? "host" : string.Join(' ', parts);
     }
 }

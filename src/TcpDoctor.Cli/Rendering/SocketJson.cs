@@ -30,6 +30,31 @@ internal static class SocketJson
             }
         }
 
+        if (snapshot.Netns is { } ns)
+        {
+            j.WriteString("netns", ns.Label);
+            j.WriteNumber("netnsInode", ns.Inode);
+        }
+
+        if (snapshot.Cgroups.Get(s.CgroupId) is { } cgroup)
+        {
+            j.WriteString("cgroup", cgroup.Path);
+            if (cgroup.Unit is { } unit)
+            {
+                j.WriteString("unit", unit);
+            }
+
+            if (cgroup.Container is { } container)
+            {
+                j.WriteString("container", container);
+            }
+
+            if (cgroup.Pod is { } pod)
+            {
+                j.WriteString("pod", pod);
+            }
+        }
+
         j.WriteNumber("uid", s.Uid);
         j.WriteNumber("inode", s.Inode);
         if (s.Cookie != 0)

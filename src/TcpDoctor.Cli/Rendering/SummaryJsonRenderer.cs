@@ -55,6 +55,54 @@ internal sealed class SummaryJsonRenderer : IRenderer<SummaryReport>
 
         j.WriteEndArray();
 
+        if (s.Cgroups.Count > 0)
+        {
+            j.WriteStartArray("cgroups");
+            foreach (var g in s.Cgroups)
+            {
+                var c = g.Cgroup;
+                j.WriteStartObject();
+                j.WriteString("cgroup", c.Path);
+                if (c.Unit is { } unit)
+                {
+                    j.WriteString("unit", unit);
+                }
+
+                if (c.Container is { } container)
+                {
+                    j.WriteString("container", container);
+                }
+
+                if (c.Pod is { } pod)
+                {
+                    j.WriteString("pod", pod);
+                }
+
+                j.WriteNumber("total", g.Counts.Total);
+                JsonOutput.WriteStates(j, "states", g.Counts, nonZeroOnly: true);
+                j.WriteEndObject();
+            }
+
+            j.WriteEndArray();
+        }
+
+        if (s.Namespaces.Count > 0)
+        {
+            j.WriteStartArray("namespaces");
+            foreach (var g in s.Namespaces)
+            {
+                j.WriteStartObject();
+                j.WriteString("netns", g.Netns.Label);
+                j.WriteNumber("netnsInode", g.Netns.Inode);
+                j.WriteBoolean("own", g.Netns.IsOwn);
+                j.WriteNumber("total", g.Counts.Total);
+                JsonOutput.WriteStates(j, "states", g.Counts, nonZeroOnly: true);
+                j.WriteEndObject();
+            }
+
+            j.WriteEndArray();
+        }
+
         j.WriteStartObject("timeWait");
         j.WriteNumber("count", s.All[TcpState.TimeWait]);
         if (snapshot.Kernel.Sysctls.TcpMaxTwBuckets is { } buckets)

@@ -12,7 +12,8 @@ internal sealed class SummaryTextRenderer : IRenderer<SummaryReport>
         var (snapshot, s) = document;
         var w = o.Writer;
         var source = snapshot.Source == SocketSource.SockDiag ? "sock_diag" : "/proc/net/tcp";
-        var where = snapshot.NetworkNamespace is { } ns ? $" (netns {ns})" : string.Empty;
+        var where = snapshot.NetworkNamespace is { } ns ? $" (netns {ns})"
+            : snapshot.Parts.Count > 0 ? $" ({snapshot.Parts.Count} network namespaces)" : string.Empty;
         w.WriteLine(o.Bold($"{snapshot.HostName}{where}: {Say.N(s.All.Total)} TCP {(s.All.Total == 1 ? "socket" : "sockets")}") +
                     o.Dim($"  {snapshot.TakenAt.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture)}, read from {source}"));
         w.WriteLine();
@@ -55,6 +56,30 @@ internal sealed class SummaryTextRenderer : IRenderer<SummaryReport>
             foreach (var p in s.Processes)
             {
                 w.WriteLine($"  {p.Command,-16}{Say.N(p.Counts.Total),8}  {Text.Breakdown(p.Counts)}  {o.Dim("pid " + Text.Pids(p.Pids))}");
+            }
+        }
+
+        if (s.Cgroups.Count > 0)
+        {
+            w.WriteLine();
+            w.WriteLine(o.Bold("Services and containers") + o.Dim("  by the cgroup that made the sockets (TIME_WAIT and handshakes have none)"));
+            foreach (var g in s.Cgroups)
+            {
+                var c = g.Cgroup;
+                var kind = c.Pod is not null ? "pod" : c.Container is not null ? "container" : c.Unit is not null ? "unit" : "cgroup";
+                w.WriteLine($"  {kind,-10}{c.Label,-36}{Say.N(g.Counts.Total),8}  {Text.Breakdown(g.Counts)}");
+            }
+        }
+
+        if (s.Namespaces.Count > 0)
+        {
+            w.WriteLine();
+            var more = s.NamespaceCount > s.Namespaces.Count ? $", the {s.Namespaces.Count} busiest shown" : string.Empty;
+            w.WriteLine(o.Bold("Network namespaces") + o.Dim($"  {s.NamespaceCount} read{more}"));
+            foreach (var g in s.Namespaces)
+            {
+                var own = g.Netns.IsOwn ? o.Dim(" (this host)") : string.Empty;
+                w.WriteLine($"  {g.Netns.Label,-28}{Say.N(g.Counts.Total),8}  {Text.Breakdown(g.Counts)}{own}");
             }
         }
 

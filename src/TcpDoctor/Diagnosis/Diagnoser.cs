@@ -1,3 +1,4 @@
+using TcpDoctor.Snapshots;
 using TcpDoctor.Diagnosis.Detectors;
 
 namespace TcpDoctor.Diagnosis;
@@ -22,13 +23,60 @@ public static class Diagnoser
         new FdExhaustionDetector(),
     ];
 
+    /// <summary>
+    /// Judges <paramref name="current"/> against <paramref name="previous"/>: one context, or for a sweep of
+    /// every namespace (<see cref="Snapshot.Parts"/>) one context per namespace, paired with the same
+    /// namespace of the previous sweep; host-wide resources (<see cref="IHostWideDetector"/>) are judged
+    /// once, in the own namespace. Each finding of a sweep names its namespace.
+    /// </summary>
+    public static IReadOnlyList<Finding> Judge(Snapshot current, Snapshot? previous, Thresholds thresholds, IEnumerable<IDetector>? detectors = null)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        if (current.Parts.Count == 0)
+        {
+            return Run(new DiagnosisContext(current, previous, thresholds), detectors);
+        }
+
+        var chosen = (detectors ?? AllDetectors).ToList();
+        var findings = new List<Finding>();
+        foreach (var part in current.Parts)
+        {
+            var ns = part.Netns!;
+            Snapshot? before = null;
+            if (previous is not null)
+            {
+                foreach (var p in previous.Parts)
+                {
+                    if (p.Netns?.Inode == ns.Inode)
+                    {
+                        before = p;
+                        break;
+                    }
+                }
+            }
+
+            var here = ns.IsOwn ? chosen : chosen.Where(d => d is not IHostWideDetector);
+            foreach (var f in Run(new DiagnosisContext(part, before, thresholds), here))
+            {
+                findings.Add(f.WithSubject(f.Subject with { Netns = ns.Label, NetnsInode = ns.Inode }));
+            }
+        }
+
+        findings.Sort(Compare);
+        return findings;
+    }
+
     public static IReadOnlyList<Finding> Run(DiagnosisContext context, IEnumerable<IDetector>? detectors = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         var findings = new List<Finding>();
+        var cgroups = context.Current.Cgroups;
         foreach (var detector in detectors ?? AllDetectors)
         {
-            findings.AddRange(detector.Detect(context));
+            foreach (var f in detector.Detect(context))
+            {
+                findings.Add(cgroups.Count > 0 ? InCgroup(f, cgroups) : f);
+            }
         }
 
         findings.Sort(Compare);
@@ -80,6 +128,42 @@ public static class Diagnoser
         }
 
         return notes;
+    }
+
+    /// <summary>
+    /// Names the unit, container or pod of a finding whose sockets were all made in one cgroup
+    /// (sockets without one, TIME_WAIT and request sockets, do not count against it).
+    /// </summary>
+    private static Finding InCgroup(Finding finding, Cgroups.CgroupTable cgroups)
+    {
+        ulong id = 0;
+        foreach (var s in finding.Sockets)
+        {
+            if (s.CgroupId == 0)
+            {
+                continue;
+            }
+
+            if (id != 0 && s.CgroupId != id)
+            {
+                return finding;
+            }
+
+            id = s.CgroupId;
+        }
+
+        if (cgroups.Get(id) is not { } cgroup)
+        {
+            return finding;
+        }
+
+        return finding.WithSubject(finding.Subject with
+        {
+            Cgroup = cgroup.Path,
+            Unit = cgroup.Unit,
+            Container = cgroup.Container,
+            Pod = cgroup.Pod,
+        });
     }
 
     private static int Compare(Finding a, Finding b)

@@ -36,7 +36,7 @@ public sealed class DiagnosisResult
             Current = current,
             Previous = previous,
             Thresholds = thresholds,
-            Findings = Diagnoser.Run(context),
+            Findings = Diagnoser.Judge(current, previous, thresholds),
             Limitations = Diagnoser.Limitations(context),
         };
     }

@@ -61,6 +61,24 @@ public sealed class Finding
     [JsonIgnore]
     public string Key => Id + "|" + Subject.Key;
 
+    /// <summary>This finding about <paramref name="subject"/> (a namespace or cgroup added to it); everything else kept.</summary>
+    public Finding WithSubject(FindingSubject subject) => new()
+    {
+        Id = Id,
+        Severity = Severity,
+        Title = Title,
+        Subject = subject ?? throw new ArgumentNullException(nameof(subject)),
+        Summary = Summary,
+        Outlook = Outlook,
+        Evidence = Evidence,
+        Remedies = Remedies,
+        Confirm = Confirm,
+        TimeToFull = TimeToFull,
+        Magnitude = Magnitude,
+        Sockets = Sockets,
+        Reapable = Reapable,
+    };
+
     /// <summary>The value of a numeric evidence figure, or null.</summary>
     public double? Number(string name)
     {

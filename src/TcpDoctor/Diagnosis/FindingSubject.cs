@@ -27,7 +27,63 @@ public sealed record FindingSubject
     /// <summary>netstat's state name (TIME_WAIT, CLOSE_WAIT, …) when the finding is about one state.</summary>
     public string? State { get; init; }
 
+    /// <summary>
+    /// The network namespace (set by a sweep of every namespace): its <c>ip netns</c> name, else the
+    /// container or pod that owns it, else <c>net:[INODE]</c>.
+    /// </summary>
+    public string? Netns { get; init; }
+
+    /// <summary>The network namespace's inode (set with <see cref="Netns"/>).</summary>
+    public ulong? NetnsInode { get; init; }
+
+    /// <summary>The cgroup v2 path the finding's sockets were made in, when they share one.</summary>
+    public string? Cgroup { get; init; }
+
+    /// <summary>The systemd unit of <see cref="Cgroup"/>, when it is one.</summary>
+    public string? Unit { get; init; }
+
+    /// <summary>The container of <see cref="Cgroup"/>: its name, else its short id.</summary>
+    public string? Container { get; init; }
+
+    /// <summary>The Kubernetes pod of <see cref="Cgroup"/>: NAMESPACE/NAME, else its UID.</summary>
+    public string? Pod { get; init; }
+
+    /// <summary>Where it runs, in words ("in unit nginx.service", "in container web", "in netns blue"); empty when nothing is known.</summary>
+    [JsonIgnore]
+    public string Where
+    {
+        get
+        {
+            var parts = new List<string>(2);
+            if (Pod is { } pod)
+            {
+                parts.Add(Container is { } c ? $"in pod {pod} (container {c})" : $"in pod {pod}");
+            }
+            else if (Container is { } c)
+            {
+                parts.Add("in container " + c);
+            }
+            else if (Unit is { } u)
+            {
+                parts.Add("in unit " + u);
+            }
+            else if (Cgroup is { } g && g != "/")
+            {
+                parts.Add("in cgroup " + g);
+            }
+
+            if (Netns is { } ns)
+            {
+                parts.Add("in netns " + ns);
+            }
+
+            return string.Join(' ', parts);
+        }
+    }
+
     /// <summary>A stable text identity of the subject, for telling findings apart across samples.</summary>
     [JsonIgnore]
-    public string Key => string.Join('|', Process, Pid, LocalAddress, LocalPort, RemoteAddress, RemotePort, State);
+    public string Key => NetnsInode is { } inode
+        ? string.Join('|', Process, Pid, LocalAddress, LocalPort, RemoteAddress, RemotePort, State, inode)
+        : string.Join('|', Process, Pid, LocalAddress, LocalPort, RemoteAddress, RemotePort, State);
 }

@@ -11,3 +11,11 @@ public interface IDetector
 
     IEnumerable<Finding> Detect(DiagnosisContext context);
 }
+
+/// <summary>
+/// A detector of a resource the whole host shares (orphan sockets, TCP memory): in a sweep of every
+/// network namespace it judges once, in the own namespace, not once per namespace.
+/// </summary>
+public interface IHostWideDetector : IDetector
+{
+}

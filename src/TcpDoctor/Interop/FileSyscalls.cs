@@ -49,4 +49,31 @@ internal static unsafe partial class FileSyscalls
     /// <summary>statx(2) (glibc 2.28+): fills a <see cref="StatxBytes"/>-byte <c>struct statx</c>.</summary>
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true)]
     public static partial int Statx(int dirFd, byte* path, int flags, uint mask, byte* buffer);
+
+    /// <summary><c>STATX_INO</c>.</summary>
+    public const uint STATX_INO = 0x100;
+
+    /// <summary>Offset of <c>stx_ino</c> (__u64) in <c>struct statx</c>.</summary>
+    public const int StatxInoOffset = 32;
+
+    /// <summary>
+    /// The inode of what <paramref name="path"/> leads to (links followed: /proc/PID/ns/net gives the
+    /// namespace's inode, a cgroup v2 directory its cgroup id); null when it cannot be read.
+    /// </summary>
+    public static ulong? InodeOf(string path) => IdentityOf(path)?.Inode;
+
+    /// <summary>The device (major, minor as one number) and inode of what <paramref name="path"/> leads to; null when unreadable.</summary>
+    public static (ulong Device, ulong Inode)? IdentityOf(string path)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(path + "\0");
+        byte* statx = stackalloc byte[StatxBytes];
+        int rc;
+        fixed (byte* p = bytes)
+        {
+            rc = Statx(AT_FDCWD, p, 0, STATX_INO, statx);
+        }
+
+        // stx_dev_major and stx_dev_minor (__u32 each) at 136 and 140.
+        return rc == 0 ? (((ulong)*(uint*)(statx + 136) << 32) | *(uint*)(statx + 140), *(ulong*)(statx + StatxInoOffset)) : null;
+    }
 }

@@ -30,6 +30,9 @@ internal static class inet_diag_msg
     internal const ushort INET_DIAG_SKMEMINFO = 7;
     internal const ushort INET_DIAG_SHUTDOWN = 8;
 
+    /// <summary>u64 cgroup v2 id of the socket's creator (kernel 5.7+), sent for full sockets without being asked.</summary>
+    internal const ushort INET_DIAG_CGROUP_ID = 21;
+
     internal const byte EXT_INFO = 1 << (INET_DIAG_INFO - 1);
     internal const byte EXT_CONG = 1 << (INET_DIAG_CONG - 1);
     internal const byte EXT_SKMEMINFO = 1 << (INET_DIAG_SKMEMINFO - 1);

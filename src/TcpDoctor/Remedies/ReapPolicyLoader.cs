@@ -16,7 +16,7 @@ public static class ReapPolicyLoader
 
     private static readonly string[] RuleKeys =
     [
-        "name", "state", "port", "localPort", "remotePort", "remote", "process", "idleOver", "olderThan",
+        "name", "state", "port", "localPort", "remotePort", "remote", "process", "cgroup", "container", "idleOver", "olderThan",
         "finding", "minSeverity", "keepNewest", "includeListeners", "allMatching", "dryRun",
     ];
 
@@ -133,6 +133,12 @@ public static class ReapPolicyLoader
                         break;
                     case "process":
                         filter = filter with { Process = Text(value, source, key) };
+                        break;
+                    case "cgroup":
+                        filter = filter with { Cgroup = Text(value, source, key) };
+                        break;
+                    case "container":
+                        filter = filter with { Container = Text(value, source, key) };
                         break;
                     case "idleOver":
                         filter = filter with { IdleOver = Dur(value, source, key) };

@@ -71,6 +71,12 @@ public sealed class LiveSnapshotSource : ISnapshotSource
 
     private Snapshot ReadNow()
     {
+        if (Options.AllNamespaces)
+        {
+            // Every read of a sweep is full: the counting reads' carry-over is per namespace and not worth it here.
+            return SweepReader.Read(Options, _owners);
+        }
+
         if (Policy is null)
         {
             return SnapshotReader.Read(Options);

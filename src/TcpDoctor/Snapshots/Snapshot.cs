@@ -23,6 +23,20 @@ public sealed class Snapshot
 
     public KernelState Kernel { get; init; } = KernelState.Empty;
 
+    /// <summary>The cgroups the sockets were made in (<see cref="TcpSocket.CgroupId"/>), named.</summary>
+    public Cgroups.CgroupTable Cgroups { get; init; } = TcpDoctor.Cgroups.CgroupTable.Empty;
+
+    /// <summary>Which network namespace this is, when the snapshot is one of a sweep over every namespace; null otherwise.</summary>
+    public NetnsIdentity? Netns { get; init; }
+
+    /// <summary>
+    /// A sweep of every network namespace (<see cref="SweepReader"/>): one snapshot per namespace, each
+    /// with its own sockets, counters and sysctls, judged apart. This snapshot then holds all of their
+    /// sockets (for counting and listing), the host-wide process map, and the own namespace's counters.
+    /// Empty for a snapshot of one namespace.
+    /// </summary>
+    public IReadOnlyList<Snapshot> Parts { get; init; } = [];
+
     /// <summary>
     /// Taken for counting only, between full snapshots: no tcp_info and no memory info, so detectors
     /// must not judge it (they would see every connection's timers as missing). Sampling loops carry
@@ -59,8 +73,31 @@ public sealed class Snapshot
         Sockets = sockets ?? throw new ArgumentNullException(nameof(sockets)),
         Processes = Processes,
         Kernel = Kernel,
+        Cgroups = Cgroups,
+        Netns = Netns,
+        Parts = Parts,
         CountOnly = CountOnly,
         EstablishedAsOf = establishedAsOf ?? EstablishedAsOf,
+        HostName = HostName,
+        NetworkNamespace = NetworkNamespace,
+        Notices = Notices,
+        Timings = Timings,
+    };
+
+    /// <summary>This snapshot with the processes of <paramref name="byPid"/> (a sweep's share of the host-wide map <paramref name="all"/>) and the sweep's cgroups.</summary>
+    internal Snapshot WithProcesses(Dictionary<int, ProcessInfo> byPid, ProcessTable all, Cgroups.CgroupTable cgroups) => new()
+    {
+        TakenAt = TakenAt,
+        MonotonicTimestamp = MonotonicTimestamp,
+        Source = Source,
+        Sockets = Sockets,
+        Processes = all.WithProcesses(byPid),
+        Kernel = Kernel,
+        Cgroups = cgroups,
+        Netns = Netns,
+        Parts = Parts,
+        CountOnly = CountOnly,
+        EstablishedAsOf = EstablishedAsOf,
         HostName = HostName,
         NetworkNamespace = NetworkNamespace,
         Notices = Notices,

@@ -6,11 +6,20 @@ public sealed record SnapshotOptions
     /// <summary>Network namespace to read: a name under /run/netns, or a path such as /proc/PID/ns/net. Null = our own.</summary>
     public string? NetworkNamespace { get; init; }
 
+    /// <summary>
+    /// Every network namespace of the host, each judged apart (<see cref="SweepReader"/>, <see cref="Snapshot.Parts"/>).
+    /// Exclusive with <see cref="NetworkNamespace"/>.
+    /// </summary>
+    public bool AllNamespaces { get; init; }
+
     /// <summary>Force the /proc/net/tcp source even when sock_diag works.</summary>
     public bool ForceProcNet { get; init; }
 
     /// <summary>Map sockets to processes via /proc/*/fd.</summary>
     public bool Processes { get; init; } = true;
+
+    /// <summary>Name the cgroups the sockets were made in (systemd unit, container, pod) from the cgroup v2 tree.</summary>
+    public bool Cgroups { get; init; } = true;
 
     /// <summary>Read counters, sockstat, sysctls and conntrack.</summary>
     public bool KernelContext { get; init; } = true;

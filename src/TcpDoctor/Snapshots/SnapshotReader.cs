@@ -103,6 +103,7 @@ public static class SnapshotReader
             }
         }
 
+        var cgroups = options.Cgroups && source == SocketSource.SockDiag ? ResolveCgroups(sockets, notices) : Cgroups.CgroupTable.Empty;
         timings["total"] = total.Elapsed;
         return new Snapshot
         {
@@ -112,6 +113,7 @@ public static class SnapshotReader
             Sockets = sockets,
             Processes = processes,
             Kernel = opened.Kernel,
+            Cgroups = cgroups,
             CountOnly = options.CountOnly,
             HostName = Environment.MachineName,
             NetworkNamespace = options.NetworkNamespace,
@@ -162,6 +164,33 @@ public static class SnapshotReader
                 s.Pid = pid;
             }
         }
+    }
+
+    /// <summary>
+    /// Names the cgroups of <paramref name="sockets"/> (<see cref="TcpSocket.CgroupId"/>) and adds to
+    /// <paramref name="notices"/> what this host's cgroup layout cannot say.
+    /// </summary>
+    internal static Cgroups.CgroupTable ResolveCgroups(List<TcpSocket> sockets, List<string> notices)
+    {
+        var ids = new HashSet<ulong>();
+        ulong last = 0;
+        foreach (var s in sockets)
+        {
+            // Sockets of one process come in runs: skip the hash for a repeat.
+            if (s.CgroupId != 0 && s.CgroupId != last)
+            {
+                _ = ids.Add(s.CgroupId);
+                last = s.CgroupId;
+            }
+        }
+
+        var resolver = Cgroups.CgroupResolver.Shared;
+        if (resolver.Notice() is { } notice && sockets.Count > 0)
+        {
+            notices.Add(notice);
+        }
+
+        return ids.Count == 0 ? Cgroups.CgroupTable.Empty : resolver.Resolve(ids);
     }
 
     private static Opened OpenInNamespace(SnapshotOptions options)

@@ -35,6 +35,7 @@ public sealed partial class SockDiagReader
         string? congestionName = null;
         byte? shutdown = null;
         uint? drops = null;
+        ulong cgroupId = 0;
         var attributes = payload[inet_diag_msg.Size..];
         while (attributes.Length >= inet_diag_msg.NlAttrHeaderSize)
         {
@@ -55,6 +56,9 @@ public sealed partial class SockDiagReader
                     break;
                 case inet_diag_msg.INET_DIAG_SHUTDOWN when value.Length >= 1:
                     shutdown = value[0];
+                    break;
+                case inet_diag_msg.INET_DIAG_CGROUP_ID when value.Length >= 8:
+                    cgroupId = HostOrder.ReadUInt64(value);
                     break;
                 case inet_diag_msg.INET_DIAG_SKMEMINFO when state == TcpState.Listen && value.Length >= (inet_diag_msg.SK_MEMINFO_DROPS + 1) * 4:
                     drops = HostOrder.ReadUInt32(value[(inet_diag_msg.SK_MEMINFO_DROPS * 4)..]);
@@ -91,6 +95,7 @@ public sealed partial class SockDiagReader
             Shutdown = shutdown,
             Congestion = congestionName,
             Drops = drops,
+            CgroupId = cgroupId,
             Info = info,
         };
     }

@@ -23,12 +23,22 @@ public sealed record SocketFilter
     /// <summary>Process command name (exact) or pid (digits).</summary>
     public string? Process { get; init; }
 
+    /// <summary>
+    /// The cgroup the socket was made in: a path ("/system.slice/nginx.service", its sub-cgroups
+    /// included) or a systemd unit name ("nginx.service"). Needs sock_diag's cgroup ids (kernel 5.7+, cgroup v2).
+    /// </summary>
+    public string? Cgroup { get; init; }
+
+    /// <summary>The container or pod the socket was made in: a container name, an id (or its first 12+ digits), a pod NAMESPACE/NAME or UID.</summary>
+    public string? Container { get; init; }
+
     /// <summary>Idle both ways (since last send and since last receive) for at least this long. Needs tcp_info.</summary>
     public TimeSpan? IdleOver { get; init; }
 
     /// <summary>True when no criterion is set: matches everything.</summary>
     public bool IsEmpty =>
-        States.Count == 0 && Port is null && LocalPort is null && RemotePort is null && Remote is null && Process is null && IdleOver is null;
+        States.Count == 0 && Port is null && LocalPort is null && RemotePort is null && Remote is null && Process is null && IdleOver is null
+        && Cgroup is null && Container is null;
 
     public bool Matches(TcpSocket socket, Snapshot snapshot)
     {
@@ -67,6 +77,44 @@ public sealed record SocketFilter
         if (IdleOver is { } idle && (!socket.Info.IsPresent || socket.Info.IdleMs < idle.TotalMilliseconds))
         {
             return false;
+        }
+
+        if ((Cgroup is not null || Container is not null) && !MatchesCgroup(snapshot.Cgroups.Get(socket.CgroupId)))
+        {
+            return false;
+        }
+
+        return true;
+    }
+
+    private bool MatchesCgroup(Cgroups.CgroupInfo? cgroup)
+    {
+        if (cgroup is null)
+        {
+            return false;
+        }
+
+        if (Cgroup is { } wanted)
+        {
+            var path = cgroup.Path;
+            var inside = wanted.StartsWith('/')
+                ? path == wanted || wanted == "/" || (path.StartsWith(wanted, StringComparison.Ordinal) && path.Length > wanted.Length && path[wanted.Length] == '/')
+                : cgroup.Unit == wanted || path.EndsWith("/" + wanted, StringComparison.Ordinal) || path.Contains("/" + wanted + "/", StringComparison.Ordinal);
+            if (!inside)
+            {
+                return false;
+            }
+        }
+
+        if (Container is { } c)
+        {
+            var id = cgroup.ContainerId;
+            var match = c == cgroup.ContainerName || c == cgroup.PodName || c == cgroup.PodUid
+                || (id is not null && c.Length >= 12 && id.StartsWith(c, StringComparison.Ordinal));
+            if (!match)
+            {
+                return false;
+            }
         }
 
         return true;

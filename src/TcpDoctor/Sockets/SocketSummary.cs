@@ -32,6 +32,15 @@ public sealed class SocketSummary
     /// <summary>Owning processes grouped by command name (40 apache2 workers are one row).</summary>
     public IReadOnlyList<ProcessGroup> Processes { get; private set; } = [];
 
+    /// <summary>Sockets by the service, container or pod that made them (their cgroup), busiest first; empty without cgroup ids.</summary>
+    public IReadOnlyList<CgroupGroup> Cgroups { get; private set; } = [];
+
+    /// <summary>Sockets by network namespace (a sweep of every namespace), busiest first; empty for one namespace.</summary>
+    public IReadOnlyList<NamespaceGroup> Namespaces { get; private set; } = [];
+
+    /// <summary>How many namespaces the sweep read (<see cref="Namespaces"/> holds the top ones).</summary>
+    public int NamespaceCount { get; private set; }
+
     /// <summary>Ephemeral-port use per (local address, destination address, destination port), busiest first.</summary>
     public IReadOnlyList<PortBudget> PortBudgets { get; private set; } = [];
 
@@ -68,6 +77,9 @@ public sealed class SocketSummary
         var groupByPid = new Dictionary<int, ProcessGroup>();
         var budgets = new Dictionary<(NetAddress, NetAddress, ushort), PortBudget>();
         var (low, high) = s.EphemeralRange ?? (32768, 60999);
+        var byCgroup = snapshot.Cgroups.Count > 0 ? new Dictionary<ulong, StateCounts>() : null;
+        ulong lastCgroup = 0;
+        StateCounts? lastCgroupCounts = null;
 
         // One pass; hot at 400k sockets, so ports index arrays and each dictionary is probed once.
         foreach (var sock in snapshot.Sockets)
@@ -82,6 +94,19 @@ public sealed class SocketSummary
                 {
                     s.Unattributed++;
                 }
+            }
+
+            if (byCgroup is not null && sock.CgroupId != 0)
+            {
+                // Sockets of one process come in runs: most sockets skip the hash.
+                if (sock.CgroupId != lastCgroup || lastCgroupCounts is null)
+                {
+                    ref var cc = ref CollectionsMarshal.GetValueRefOrAddDefault(byCgroup, sock.CgroupId, out _);
+                    cc ??= new StateCounts();
+                    (lastCgroup, lastCgroupCounts) = (sock.CgroupId, cc);
+                }
+
+                lastCgroupCounts.Add(sock.State);
             }
 
             if (sock.Pid != 0)
@@ -134,8 +159,56 @@ public sealed class SocketSummary
         s.Clients = [.. clients.Values.OrderByDescending(g => g.Counts.Total).Take(top)];
         s.Processes = [.. processes.Values.OrderByDescending(g => g.Counts.Total).ThenBy(g => g.Command, StringComparer.Ordinal).Take(top)];
         s.PortBudgets = [.. budgets.Values.OrderByDescending(b => b.Used).Take(top)];
+        if (byCgroup is not null)
+        {
+            s.Cgroups = CgroupGroups(snapshot.Cgroups, byCgroup, top);
+        }
+
+        if (snapshot.Parts.Count > 0)
+        {
+            s.NamespaceCount = snapshot.Parts.Count;
+            s.Namespaces = [.. snapshot.Parts
+                .Select(p => new NamespaceGroup(p.Netns!, StateCounts.Of(p.Sockets)))
+                .OrderByDescending(g => g.Counts.Total).ThenBy(g => g.Netns.Label, StringComparer.Ordinal).Take(top)];
+        }
+
         return s;
     }
+
+    /// <summary>One row per unit, container or pod (a container's sub-cgroups are one row); ids no longer in the tree are left out.</summary>
+    private static List<CgroupGroup> CgroupGroups(Cgroups.CgroupTable table, Dictionary<ulong, StateCounts> byId, int top)
+    {
+        var byLabel = new Dictionary<string, CgroupGroup>(StringComparer.Ordinal);
+        foreach (var (id, counts) in byId)
+        {
+            if (table.Get(id) is not { } info)
+            {
+                continue;
+            }
+
+            ref var g = ref CollectionsMarshal.GetValueRefOrAddDefault(byLabel, info.Label, out _);
+            g ??= new CgroupGroup(info);
+            g.Counts.Add(counts);
+        }
+
+        return [.. byLabel.Values.OrderByDescending(g => g.Counts.Total).ThenBy(g => g.Cgroup.Label, StringComparer.Ordinal).Take(top)];
+    }
+}
+
+/// <summary>Sockets made in one cgroup: a systemd unit, a container, a pod, or a plain path.</summary>
+public sealed class CgroupGroup(Cgroups.CgroupInfo cgroup)
+{
+    public Cgroups.CgroupInfo Cgroup { get; } = cgroup;
+
+    public StateCounts Counts { get; } = new();
+}
+
+/// <summary>Sockets of one network namespace.</summary>
+public sealed class NamespaceGroup(NetnsIdentity netns, StateCounts counts)
+{
+    public NetnsIdentity Netns { get; } = netns;
+
+    public StateCounts Counts { get; } = counts;
 }
 
 /// <summary>All sockets on one local service port.</summary>

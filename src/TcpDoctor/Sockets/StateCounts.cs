@@ -27,6 +27,18 @@ public sealed class StateCounts
         Total++;
     }
 
+    /// <summary>Adds every count of <paramref name="other"/>.</summary>
+    public void Add(StateCounts other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        for (var i = 0; i < _counts.Length; i++)
+        {
+            _counts[i] += other._counts[i];
+        }
+
+        Total += other.Total;
+    }
+
     /// <summary>States with a non-zero count, in kernel order.</summary>
     public IEnumerable<(TcpState State, int Count)> NonZero()
     {

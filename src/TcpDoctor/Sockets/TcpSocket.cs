@@ -68,6 +68,12 @@ public sealed class TcpSocket
 
     public TcpInfo Info { get; init; }
 
+    /// <summary>
+    /// The cgroup v2 id (the cgroup directory's inode) of the process that created the socket, from
+    /// sock_diag on kernel 5.7+; 0 when unknown: /proc/net/tcp, TIME_WAIT and request sockets, old kernels.
+    /// </summary>
+    public ulong CgroupId { get; init; }
+
     /// <summary>The owning process's pid, 0 when not attributed. Set once by the snapshot reader.</summary>
     public int Pid { get; set; }
 

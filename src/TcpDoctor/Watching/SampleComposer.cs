@@ -48,7 +48,7 @@ public sealed class SampleComposer
     public static Func<Snapshot, Snapshot?, IReadOnlyList<Finding>> Diagnose(Thresholds thresholds)
     {
         ArgumentNullException.ThrowIfNull(thresholds);
-        return (current, previous) => Diagnoser.Run(new DiagnosisContext(current, previous, thresholds));
+        return (current, previous) => Diagnoser.Judge(current, previous, thresholds);
     }
 
     public Sample Add(Snapshot snapshot)

@@ -14,7 +14,7 @@ public sealed class ColourTests
         {
             "diagnose" => MockOutput.Render(new DiagnosisTextRenderer(), new DiagnosisReport(Scenes.Judged([Scenes.PortsRunOut, Scenes.QueueFull, Scenes.HostNote]), [Scenes.PortsRunOut, Scenes.QueueFull, Scenes.HostNote]), color),
             "summary" => MockOutput.Render(new SummaryTextRenderer(), new SummaryReport(snapshot, SocketSummary.Build(snapshot)), color),
-            "list" => MockOutput.Render(new ListTextRenderer(), new SocketTable(snapshot, snapshot.Sockets.Take(30)), color),
+            "list" => MockOutput.Render(new ListTextRenderer(), SocketTable.Of(snapshot, snapshot.Sockets.Take(30)), color),
             _ => MockOutput.Draw(o => ExplainRenderer.Page(o, TcpDoctor.Diagnosis.FindingPages.Get("fd-exhaustion")!), color),
         };
     }

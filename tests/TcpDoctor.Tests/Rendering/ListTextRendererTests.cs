@@ -46,7 +46,7 @@ public sealed class ListTextRendererTests
             "TIME_WAIT         0       0 10.0.0.1:33000             10.0.0.2:5432              -                      timewait,40s       -                   -",
             "TIME_WAIT         0       0 10.0.0.1:33001             10.0.0.2:5432              -                      timewait,40s       -                   -",
         ];
-        var output = MockOutput.Render(new ListTextRenderer(), new SocketTable(snapshot, Rows(snapshot)));
+        var output = MockOutput.Render(new ListTextRenderer(), SocketTable.Of(snapshot, Rows(snapshot)));
         Assert.Equal(expected, output.Lines);
         Assert.Equal(["note: Not root: 3 processes' sockets are not attributed."], output.ErrorLines);
     }
@@ -64,7 +64,7 @@ public sealed class ListTextRendererTests
     public void Json_rows_stay_one_array_on_stdout_with_notes_on_stderr()
     {
         var snapshot = Scenes.Web1Snapshot();
-        var output = MockOutput.Render(new ListJsonRenderer(), new SocketTable(snapshot, Rows(snapshot)));
+        var output = MockOutput.Render(new ListJsonRenderer(), SocketTable.Of(snapshot, Rows(snapshot)));
         using var doc = System.Text.Json.JsonDocument.Parse(output.Stdout);
         Assert.Equal(Rows(snapshot).Count, doc.RootElement.GetArrayLength());
         Assert.Equal("::ffff:10.0.0.1", doc.RootElement[10].GetProperty("localAddress").GetString());

@@ -7,7 +7,7 @@ namespace TcpDoctor.Diagnosis.Detectors;
 /// and TCP memory against tcp_mem. Past either limit the kernel resets connections (TCPAbortOnMemory).
 /// Both counts are host-wide, across namespaces.
 /// </summary>
-internal sealed class OrphanPressureDetector : IDetector
+internal sealed class OrphanPressureDetector : IHostWideDetector
 {
     public string Id => Catalog.OrphanPressure;
 
