@@ -30,64 +30,35 @@ public static class SampleMetrics
         ArgumentNullException.ThrowIfNull(version);
         var a = sample.Aggregates;
         var states = new List<MetricSample>();
-        foreach (var s in TcpStates.All)
-        {
-            states.Add(Series(a.All[s], ("netns", netns), ("state", State(s))));
-        }
-
-        var families = new List<MetricFamily> { new("tcpdoctor_sockets", "TCP sockets by state.", MetricType.Gauge, states) };
-
         var ports = new List<MetricSample>();
         var queue = new List<MetricSample>();
         var backlog = new List<MetricSample>();
-        foreach (var p in a.Services)
-        {
-            var port = Port(p.Port);
-            ports.AddRange(NonZero(p.Counts, s => [("netns", netns), ("local_port", port), ("state", State(s))]));
-        }
-
-        foreach (var s in TcpStates.All)
-        {
-            if (a.OtherServices[s] > 0)
-            {
-                ports.Add(Series(a.OtherServices[s], ("netns", netns), ("local_port", Other), ("state", State(s))));
-            }
-        }
-
-        foreach (var l in a.Listeners)
-        {
-            var address = Say.Addr(l.Address);
-            queue.Add(Series(l.Queue, ("netns", netns), ("local_address", address), ("local_port", Port(l.Port))));
-            backlog.Add(Series(l.Backlog, ("netns", netns), ("local_address", address), ("local_port", Port(l.Port))));
-        }
-
-        families.Add(new("tcpdoctor_port_sockets", "TCP sockets per listening (service) port and state; the ports beyond the top N summed as local_port=\"other\".", MetricType.Gauge, ports));
-        families.Add(new("tcpdoctor_listen_queue_length", "Connections waiting in a listener's accept queue (top N, fullest first; of SO_REUSEPORT listeners on one address the fullest).", MetricType.Gauge, queue));
-        families.Add(new("tcpdoctor_listen_queue_limit", "The accept-queue limit (backlog) of that listener.", MetricType.Gauge, backlog));
-
         var usable = new List<MetricSample>();
-        if (a.UsableEphemeralPorts is { } u)
-        {
-            usable.Add(Series(u, ("netns", netns)));
-        }
-
-        families.Add(new("tcpdoctor_ephemeral_ports_usable", "Local ports usable per (source address, destination address, port): the ephemeral range minus reserved ports.", MetricType.Gauge, usable));
-        families.Add(new("tcpdoctor_ephemeral_ports_in_use", "Local ports in use toward one destination from one source address (top N).", MetricType.Gauge,
-            [.. a.PortBudgets.Select(b => Series(b.Used, ("netns", netns), ("local_address", Say.Addr(b.LocalAddress)), ("remote_address", Say.Addr(b.RemoteAddress)), ("remote_port", Port(b.RemotePort))))]));
-
+        var inUse = new List<MetricSample>();
         var processes = new List<MetricSample>();
-        foreach (var p in a.Processes)
-        {
-            processes.AddRange(NonZero(p.Counts, s => [("netns", netns), ("process", p.Command), ("state", State(s))]));
-        }
 
-        foreach (var s in TcpStates.All)
+        // A sweep of every namespace gives each its series; the own namespace keeps the caller's label.
+        if (a.Namespaces.Count > 0)
         {
-            if (a.OtherProcesses[s] > 0)
+            foreach (var ns in a.Namespaces)
             {
-                processes.Add(Series(a.OtherProcesses[s], ("netns", netns), ("process", Other), ("state", State(s))));
+                AddNamespace(ns.Aggregates, ns.Netns.IsOwn ? netns : ns.Netns.Label, allStates: ns.Netns.IsOwn, states, ports, queue, backlog, usable, inUse, processes);
             }
         }
+        else
+        {
+            AddNamespace(a, netns, allStates: true, states, ports, queue, backlog, usable, inUse, processes);
+        }
+
+        var families = new List<MetricFamily>
+        {
+            new("tcpdoctor_sockets", "TCP sockets by state.", MetricType.Gauge, states),
+            new("tcpdoctor_port_sockets", "TCP sockets per listening (service) port and state; the ports beyond the top N summed as local_port=\"other\".", MetricType.Gauge, ports),
+            new("tcpdoctor_listen_queue_length", "Connections waiting in a listener's accept queue (top N, fullest first; of SO_REUSEPORT listeners on one address the fullest).", MetricType.Gauge, queue),
+            new("tcpdoctor_listen_queue_limit", "The accept-queue limit (backlog) of that listener.", MetricType.Gauge, backlog),
+            new("tcpdoctor_ephemeral_ports_usable", "Local ports usable per (source address, destination address, port): the ephemeral range minus reserved ports.", MetricType.Gauge, usable),
+            new("tcpdoctor_ephemeral_ports_in_use", "Local ports in use toward one destination from one source address (top N).", MetricType.Gauge, inUse),
+        };
 
         families.Add(new("tcpdoctor_process_sockets", "TCP sockets per command name and state (top N; the rest as process=\"other\"). Command names only, never command lines.", MetricType.Gauge, processes));
 
@@ -121,7 +92,7 @@ public static class SampleMetrics
             var f = t.Finding;
             (string, string)[] labels =
             [
-                ("id", f.Id), ("severity", f.Severity.ToName()), ("netns", netns), ("process", f.Subject.Process ?? ""),
+                ("id", f.Id), ("severity", f.Severity.ToName()), ("netns", FindingNetns(f, a, netns)), ("process", f.Subject.Process ?? ""),
                 ("local_port", f.Subject.LocalPort is { } lp ? lp.ToString(CultureInfo.InvariantCulture) : ""),
                 ("remote_address", f.Subject.RemoteAddress ?? ""),
                 ("remote_port", f.Subject.RemotePort is { } rp ? rp.ToString(CultureInfo.InvariantCulture) : ""),
@@ -160,6 +131,66 @@ public static class SampleMetrics
         families.Add(new("tcpdoctor_build_info", "The tcpdoctor build that exports these series.", MetricType.Gauge, [Series(1, ("version", version))]));
         return families;
     }
+
+    /// <summary>The per-namespace families of one namespace's aggregates, labelled <paramref name="netns"/>.</summary>
+    private static void AddNamespace(
+        SampleAggregates a, string netns, bool allStates, List<MetricSample> states, List<MetricSample> ports, List<MetricSample> queue,
+        List<MetricSample> backlog, List<MetricSample> usable, List<MetricSample> inUse, List<MetricSample> processes)
+    {
+        foreach (var s in TcpStates.All)
+        {
+            // Every state of the own namespace (dashboards expect zeros); only the states in use of the others.
+            if (allStates || a.All[s] > 0)
+            {
+                states.Add(Series(a.All[s], ("netns", netns), ("state", State(s))));
+            }
+        }
+
+        foreach (var p in a.Services)
+        {
+            var port = Port(p.Port);
+            ports.AddRange(NonZero(p.Counts, s => [("netns", netns), ("local_port", port), ("state", State(s))]));
+        }
+
+        foreach (var s in TcpStates.All)
+        {
+            if (a.OtherServices[s] > 0)
+            {
+                ports.Add(Series(a.OtherServices[s], ("netns", netns), ("local_port", Other), ("state", State(s))));
+            }
+        }
+
+        foreach (var l in a.Listeners)
+        {
+            var address = Say.Addr(l.Address);
+            queue.Add(Series(l.Queue, ("netns", netns), ("local_address", address), ("local_port", Port(l.Port))));
+            backlog.Add(Series(l.Backlog, ("netns", netns), ("local_address", address), ("local_port", Port(l.Port))));
+        }
+
+        if (a.UsableEphemeralPorts is { } u)
+        {
+            usable.Add(Series(u, ("netns", netns)));
+        }
+
+        inUse.AddRange(a.PortBudgets.Select(b => Series(b.Used, ("netns", netns), ("local_address", Say.Addr(b.LocalAddress)), ("remote_address", Say.Addr(b.RemoteAddress)), ("remote_port", Port(b.RemotePort)))));
+
+        foreach (var p in a.Processes)
+        {
+            processes.AddRange(NonZero(p.Counts, s => [("netns", netns), ("process", p.Command), ("state", State(s))]));
+        }
+
+        foreach (var s in TcpStates.All)
+        {
+            if (a.OtherProcesses[s] > 0)
+            {
+                processes.Add(Series(a.OtherProcesses[s], ("netns", netns), ("process", Other), ("state", State(s))));
+            }
+        }
+    }
+
+    /// <summary>A sweep's finding carries its namespace; the own namespace keeps the caller's label, as its other series do.</summary>
+    private static string FindingNetns(Finding f, SampleAggregates a, string netns) =>
+        f.Subject.NetnsInode is { } inode && a.Namespaces.FirstOrDefault(n => n.Netns.Inode == inode) is { Netns.IsOwn: false } ns ? ns.Netns.Label : netns;
 
     /// <summary>node_exporter's name of a state: <c>time_wait</c>, <c>close_wait</c>, <c>fin_wait1</c>.</summary>
     public static string State(TcpState state) => state.ToNetstatName().ToLowerInvariant();

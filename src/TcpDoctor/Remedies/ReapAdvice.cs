@@ -8,7 +8,7 @@ public static class ReapAdvice
 {
     /// <summary>What counts as narrowing a selection, for the refusals below.</summary>
     public const string Narrowing =
-        "a state (--state) plus a port (--port, --local-port, --remote-port), a peer (--remote ADDR/PREFIX, not /0) or a process (--process); or a finding (--finding ID)";
+        "a state (--state) plus a port (--port, --local-port, --remote-port), a peer (--remote ADDR/PREFIX, not /0), a process (--process), a container (--container) or a cgroup (--cgroup, not /); or a finding (--finding ID)";
 
     public const string EmptyFilter = "refusing to reap with no filter: name " + Narrowing;
 

@@ -55,14 +55,16 @@ public sealed record ReapRule
 
     /// <summary>
     /// The selection cannot reach every connection of the host: a finding names its sockets, or a state
-    /// comes with a port, a peer (a real prefix, not /0) or a process. Idle time and age alone narrow nothing:
+    /// comes with a port, a peer (a real prefix, not /0), a process, a container or a cgroup below the root.
+    /// Idle time and age alone narrow nothing:
     /// every long-lived connection, the operator's ssh session included, is old and may be idle.
     /// </summary>
     public bool IsNarrowed =>
         Finding is not null
         || (Filter.States.Count > 0
             && (Filter.Port is not null || Filter.LocalPort is not null || Filter.RemotePort is not null
-                || Filter.Process is not null || Filter.Remote is { } prefix && !IsEveryAddress(prefix)));
+                || Filter.Process is not null || Filter.Container is not null || Filter.Cgroup is not (null or "/")
+                || Filter.Remote is { } prefix && !IsEveryAddress(prefix)));
 
     /// <summary>Throws <see cref="TcpDoctorException"/> (one line, no location) when the rule cannot be used.</summary>
     public void Validate()

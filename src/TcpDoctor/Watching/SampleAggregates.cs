@@ -62,7 +62,22 @@ public sealed class SampleAggregates
     /// <summary>Listening sockets with a known backlog, fullest accept queue first (top N).</summary>
     public IReadOnlyList<ListenerQueue> Listeners { get; private set; } = [];
 
+    /// <summary>For a sweep of every namespace: each namespace's own aggregates (the metrics' netns label); empty otherwise.</summary>
+    public IReadOnlyList<NamespaceAggregates> Namespaces { get; private set; } = [];
+
     public static SampleAggregates From(Snapshot snapshot, int top = 10)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var a = FromOne(snapshot, top);
+        if (snapshot.Parts.Count > 0)
+        {
+            a.Namespaces = [.. snapshot.Parts.Select(p => new NamespaceAggregates(p.Netns!, FromOne(p, top)))];
+        }
+
+        return a;
+    }
+
+    private static SampleAggregates FromOne(Snapshot snapshot, int top)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(top);
@@ -228,4 +243,7 @@ public sealed class SampleAggregates
 }
 
 /// <summary>One listener's accept queue against its backlog.</summary>
+/// <summary>One namespace's aggregates in a sweep.</summary>
+public sealed record NamespaceAggregates(Sockets.NetnsIdentity Netns, SampleAggregates Aggregates);
+
 public sealed record ListenerQueue(NetAddress Address, ushort Port, long Queue, long Backlog);

@@ -44,6 +44,12 @@ internal sealed class SnapshotBuilder
 
     public SockStat SockStat { get; set; } = new();
 
+    /// <summary>The named cgroups of the sockets' <see cref="TcpSocket.CgroupId"/>s.</summary>
+    public TcpDoctor.Cgroups.CgroupTable Cgroups { get; set; } = TcpDoctor.Cgroups.CgroupTable.Empty;
+
+    /// <summary>Which namespace of a sweep this snapshot is (null: not part of a sweep).</summary>
+    public NetnsIdentity? Netns { get; set; }
+
     public ConntrackState? Conntrack { get; set; }
 
     public SnapshotBuilder At(double seconds)
@@ -120,7 +126,8 @@ internal sealed class SnapshotBuilder
         uint sendQ = 0,
         uint recvQ = 0,
         uint? inode = null,
-        TcpInfo info = default)
+        TcpInfo info = default,
+        ulong cgroupId = 0)
     {
         var (la, lp) = Endpoint(local);
         var (ra, rp) = Endpoint(remote);
@@ -140,6 +147,7 @@ internal sealed class SnapshotBuilder
             Inode = inode ?? (pid != 0 ? _nextInode++ : 0),
             Pid = pid,
             Info = info,
+            CgroupId = cgroupId,
         });
     }
 
@@ -196,6 +204,8 @@ internal sealed class SnapshotBuilder
         TakenAt = Epoch.AddSeconds(_at),
         Source = SocketSource.SockDiag,
         CountOnly = _countOnly,
+        Cgroups = Cgroups,
+        Netns = Netns,
         Sockets = _sockets.ToList(),
         Processes = new ProcessTable(new Dictionary<uint, int>(_owners), [], new Dictionary<int, ProcessInfo>(_processes), _processes.Count, 0, null),
         Kernel = new KernelState

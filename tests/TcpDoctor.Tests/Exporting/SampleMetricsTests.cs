@@ -137,4 +137,30 @@ public sealed class SampleMetricsTests
     }
 
     private static Finding[] Findings(params Finding[] f) => f;
+
+    [Fact]
+    public void A_sweep_gives_each_namespace_its_series_and_the_own_one_keeps_the_callers_label()
+    {
+        var host = new SnapshotBuilder { Netns = new NetnsIdentity { Inode = 1, IsOwn = true } }.Process(10, "nginx").Listen("0.0.0.0:80", pid: 10).Build();
+        var blue = new SnapshotBuilder { Netns = new NetnsIdentity { Inode = 2, Name = "blue" } }.Process(11, "redis")
+            .Listen("0.0.0.0:6379", pid: 11).Many(3, (b, i) => b.Sock(TcpState.CloseWait, "10.1.0.1:6379", $"10.1.0.9:{40000 + i}", pid: 11)).Build();
+        var all = host.Sockets.Concat(blue.Sockets).ToList();
+        var sweep = new Snapshot { TakenAt = host.TakenAt, Source = SocketSource.SockDiag, Sockets = all, Processes = host.Processes, Kernel = host.Kernel, Parts = [host, blue] };
+        var leak = new Finding
+        {
+            Id = Catalog.CloseWaitLeak, Severity = Severity.Warning, Title = "t", Summary = "s", Evidence = [], Remedies = [], Confirm = "c",
+            Subject = new FindingSubject { Process = "redis", Netns = "blue", NetnsInode = 2 },
+        };
+
+        var lines = Text(SampleOf(sweep, 10, leak)).Split('\n');
+
+        Assert.Contains("tcpdoctor_sockets{state=\"listen\"} 1", lines);
+        Assert.Contains("tcpdoctor_sockets{state=\"established\"} 0", lines);
+        Assert.Contains("tcpdoctor_sockets{netns=\"blue\",state=\"close_wait\"} 3", lines);
+        Assert.Contains("tcpdoctor_sockets{netns=\"blue\",state=\"listen\"} 1", lines);
+        Assert.DoesNotContain("tcpdoctor_sockets{netns=\"blue\",state=\"established\"} 0", lines);
+        Assert.Contains("tcpdoctor_port_sockets{netns=\"blue\",local_port=\"6379\",state=\"close_wait\"} 3", lines);
+        Assert.Contains("tcpdoctor_process_sockets{netns=\"blue\",process=\"redis\",state=\"close_wait\"} 3", lines);
+        Assert.Contains(lines, l => l.StartsWith("tcpdoctor_finding_info{id=\"close-wait-leak\",severity=\"warning\",netns=\"blue\",process=\"redis\"", StringComparison.Ordinal));
+    }
 }

@@ -22,6 +22,8 @@ public sealed class ReapNarrowingTests
         { "peer ::/0", new ReapRule { Name = "r", Filter = new SocketFilter { States = Established, Remote = Prefix("::/0") } } },
         { "peer ::ffff:0.0.0.0/96", new ReapRule { Name = "r", Filter = new SocketFilter { States = Established, Remote = Prefix("::ffff:0.0.0.0/96") } } },
         { "keep-newest and a state", new ReapRule { Name = "r", Filter = new SocketFilter { States = Established }, KeepNewest = 5 } },
+        { "the root cgroup and a state", new ReapRule { Name = "r", Filter = new SocketFilter { States = Established, Cgroup = "/" } } },
+        { "a container without a state", new ReapRule { Name = "r", Filter = new SocketFilter { Container = "web" } } },
     };
 
     [Theory]
@@ -55,6 +57,8 @@ public sealed class ReapNarrowingTests
         { "state and a real prefix", new ReapRule { Name = "r", Filter = new SocketFilter { States = Established, Remote = Prefix("10.0.0.0/8") } } },
         { "state and process", new ReapRule { Name = "r", Filter = new SocketFilter { States = Established, Process = "worker" } } },
         { "finding", new ReapRule { Name = "r", Finding = Catalog.HungRequests } },
+        { "state and container", new ReapRule { Name = "r", Filter = new SocketFilter { States = Established, Container = "web" } } },
+        { "state and a unit's cgroup", new ReapRule { Name = "r", Filter = new SocketFilter { States = Established, Cgroup = "/system.slice/php8.2-fpm.service" } } },
     };
 
     [Theory]

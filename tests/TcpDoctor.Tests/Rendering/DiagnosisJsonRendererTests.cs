@@ -42,4 +42,21 @@ public sealed class DiagnosisJsonRendererTests
         Assert.Equal("[2001:db8::5]:5432", f.GetProperty("evidence").GetProperty("destination").GetString());
         Assert.Equal(1, json.RootElement.GetProperty("sampleSeconds").GetDouble());
     }
+
+    [Fact]
+    public void A_finding_of_a_sweep_says_its_namespace_and_cgroup_after_the_contract_fields()
+    {
+        var placed = Scenes.PortsRunOut.WithSubject(Scenes.PortsRunOut.Subject with
+        {
+            Netns = "blue", NetnsInode = 4026532200, Cgroup = "/system.slice/docker-x.scope", Container = "web",
+        });
+
+        using var json = Render(Scenes.Judged([placed]), [placed]);
+
+        var subject = json.RootElement.GetProperty("findings")[0].GetProperty("subject");
+        Assert.Equal(["process", "pid", "remoteAddress", "remotePort", "netns", "netnsInode", "cgroup", "container"], subject.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("blue", subject.GetProperty("netns").GetString());
+        Assert.Equal(4026532200ul, subject.GetProperty("netnsInode").GetUInt64());
+        Assert.Equal("web", subject.GetProperty("container").GetString());
+    }
 }

@@ -87,4 +87,35 @@ public sealed class SummaryTextRendererTests
         var destinations = lines.SkipWhile(l => !l.StartsWith("Destinations", StringComparison.Ordinal)).Skip(1).TakeWhile(l => l.Length > 0).ToList();
         Assert.Equal(["  10.0.0.2:5432                    1,130  TIME_WAIT 1,130", "  10.0.0.8:50000                       1  CLOSE_WAIT 1"], destinations);
     }
+
+    [Fact]
+    public void Sockets_by_service_and_container_and_by_namespace()
+    {
+        var cgroups = new TcpDoctor.Cgroups.CgroupTable(
+        [
+            TcpDoctor.Cgroups.CgroupPaths.Describe(1, "/system.slice/nginx.service"),
+            TcpDoctor.Cgroups.CgroupPaths.Describe(2, "/system.slice/nginx.service/worker"),
+            TcpDoctor.Cgroups.CgroupPaths.Describe(3, "/system.slice/docker-" + new string('b', 64) + ".scope") with { ContainerName = "cache" },
+        ]);
+        var host = new Diagnosis.SnapshotBuilder { Cgroups = cgroups, Netns = new NetnsIdentity { Inode = 1, IsOwn = true } }
+            .Listen("0.0.0.0:80").Many(3, (b, i) => b.Sock(TcpState.Established, "10.0.0.1:80", $"10.0.0.9:{5000 + i}", cgroupId: (ulong)(1 + (i % 2)))).Build();
+        var blue = new Diagnosis.SnapshotBuilder { Cgroups = cgroups, Netns = new NetnsIdentity { Inode = 7, Name = "blue" } }
+            .Many(2, (b, i) => b.Sock(TcpState.CloseWait, "10.1.0.1:6379", $"10.1.0.9:{5000 + i}", cgroupId: 3)).Build();
+        var sweep = new Snapshot
+        {
+            TakenAt = host.TakenAt, Source = SocketSource.SockDiag, Sockets = [.. host.Sockets, .. blue.Sockets], Kernel = host.Kernel,
+            Cgroups = cgroups, Parts = [host, blue], HostName = "web1",
+        };
+
+        var lines = Render(sweep).Stdout.Split('\n');
+
+        Assert.Equal("web1 (2 network namespaces): 6 TCP sockets  2026-01-01 12:00:00Z, read from sock_diag", lines[0]);
+        var services = Array.IndexOf(lines, "Services and containers  by the cgroup that made the sockets (TIME_WAIT and handshakes have none)");
+        Assert.True(services > 0);
+        Assert.Equal("  unit      nginx.service                              3  ESTABLISHED 3", lines[services + 1]);
+        Assert.Equal("  container cache                                      2  CLOSE_WAIT 2", lines[services + 2]);
+        var namespaces = Array.IndexOf(lines, "Network namespaces  2 read");
+        Assert.Equal("  net:[1]                            4  ESTABLISHED 3, LISTEN 1 (this host)", lines[namespaces + 1]);
+        Assert.Equal("  blue                               2  CLOSE_WAIT 2", lines[namespaces + 2]);
+    }
 }

@@ -11,6 +11,28 @@ public sealed class SockDiagParseTests
     private const ushort Shutdown = 8;
 
     [Fact]
+    public void Reads_the_cgroup_id_the_kernel_sends_unasked()
+    {
+        var id = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(id, 0x1_0000_2A2Bul);
+        var payload = new SockDiagRecordBuilder(family: 2, state: 10)
+            .Endpoints("0.0.0.0", 80, "0.0.0.0", 0)
+            .Attribute(21, id)
+            .Build();
+
+        var s = SockDiagReader.ParseRecord(payload, new CongestionNames())!;
+
+        Assert.Equal(BitConverter.IsLittleEndian ? 0x1_0000_2A2Bul : System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(0x1_0000_2A2Bul), s.CgroupId);
+    }
+
+    [Fact]
+    public void A_record_without_a_cgroup_id_has_none()
+    {
+        var payload = new SockDiagRecordBuilder(family: 2, state: 10).Endpoints("0.0.0.0", 80, "0.0.0.0", 0).Build();
+        Assert.Equal(0ul, SockDiagReader.ParseRecord(payload, new CongestionNames())!.CgroupId);
+    }
+
+    [Fact]
     public void Parses_ipv4_established_record_with_every_attribute()
     {
         var payload = new SockDiagRecordBuilder(family: 2, state: 1)
