@@ -30,7 +30,7 @@ internal static class CheckRenderer
                 break;
             }
 
-            w.WriteLine(Clean($"{Severity(f.Severity)} {f.Finding.Id}: {f.Finding.Title}{Levels(f)}"));
+            w.WriteLine(Clean($"{Severity(f.Severity)} {f.Finding.Id}: {f.Finding.Title}{Where(f.Finding)}{Levels(f)}"));
         }
 
         foreach (var limitation in r.Limitations)
@@ -67,8 +67,11 @@ internal static class CheckRenderer
 
         var worst = r.Findings[0];
         var more = r.Critical + r.Warning - 1;
-        return $"{string.Join(", ", counts)}: {worst.Finding.Id}: {worst.Finding.Title}{(more > 0 ? $" (+{more} more)" : "")}";
+        return $"{string.Join(", ", counts)}: {worst.Finding.Id}: {worst.Finding.Title}{Where(worst.Finding)}{(more > 0 ? $" (+{more} more)" : "")}";
     }
+
+    /// <summary>" in unit x.service in netns blue" when known, else nothing.</summary>
+    private static string Where(Finding finding) => finding.Subject.Where is { Length: > 0 } where ? " " + where : string.Empty;
 
     /// <summary>Perfdata in the guidelines' syntax: <c>'label'=value[UOM];warn;crit;min;max</c>, trailing empty fields dropped.</summary>
     public static string Perfdata(IEnumerable<PerfDatum> data)

@@ -92,6 +92,17 @@ internal static class WatchText
             parts.Add(st);
         }
 
+        // Short forms: the screen's row is narrow.
+        if ((s.Container ?? s.Pod ?? s.Unit) is { } where)
+        {
+            parts.Add("[" + where + "]");
+        }
+
+        if (s.Netns is { } ns)
+        {
+            parts.Add("@" + ns);
+        }
+
         return parts.Count == 0 ? "host" : string.Join(' ', parts);
     }
 }
