@@ -42,9 +42,10 @@ internal sealed class SnapshotArgs
     /// <summary>The live source these options describe.</summary>
     public LiveSnapshotSource Source(ParseResult parse) => new(ToOptions(parse));
 
-    public Snapshot Take(ParseResult parse)
+    public Snapshot Take(ParseResult parse, Func<SnapshotOptions, SnapshotOptions>? adjust = null)
     {
-        var snapshot = Source(parse).Read();
+        var options = ToOptions(parse);
+        var snapshot = new LiveSnapshotSource(adjust is null ? options : adjust(options)).Read();
         ReportTimings(snapshot);
         return snapshot;
     }

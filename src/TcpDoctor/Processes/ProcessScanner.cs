@@ -15,6 +15,9 @@ public static class ProcessScanner
 {
     public const string DefaultProcRoot = "/proc";
 
+    // readlink on /proc/PID/fd serialises per task: past a few threads more only contend (and a host's other work needs cores too).
+    private const int MaxThreads = 4;
+
     // The readlink work unit: a few µs of openat per chunk against ~2 ms of readlinks.
     private const int ChunkEntries = 1024;
 
@@ -24,7 +27,7 @@ public static class ProcessScanner
     /// without it every socket inode is attributed. Processes that exit mid-scan are skipped.
     /// </summary>
     public static ProcessTable Scan(string procRoot = DefaultProcRoot, IReadOnlySet<uint>? socketInodes = null) =>
-        Scan(procRoot, socketInodes, Environment.ProcessorCount > 1 ? 2 : 1);
+        Scan(procRoot, socketInodes, Math.Clamp(Environment.ProcessorCount, 1, MaxThreads));
 
     internal static unsafe ProcessTable Scan(string procRoot, IReadOnlySet<uint>? socketInodes, int threads)
     {
