@@ -27,50 +27,63 @@ public static class SweepReader
             ? Task.Run(() => ProcessScanner.Scan(options.ProcRoot))
             : null;
 
-        var parts = new List<Snapshot>(namespaces.Count);
-        var vanished = 0;
+        // Namespaces are read side by side (each on its own thread inside it): most of a small namespace's
+        // cost is entering it and reading its counters and sysctls, which waits on the kernel, not on a core.
+        var read = new Snapshot?[namespaces.Count];
         try
         {
-            foreach (var ns in namespaces)
+            Parallel.For(0, namespaces.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Clamp(Environment.ProcessorCount, 1, 4) }, i =>
             {
-                Snapshot part;
+                var ns = namespaces[i];
                 try
                 {
-                    part = SnapshotReader.Read(options with { NetworkNamespace = ns.Path, Processes = false, Cgroups = false });
+                    read[i] = SnapshotReader.Read(options with { NetworkNamespace = ns.Path, Processes = false, Cgroups = false });
                 }
                 catch (TcpDoctorException) when (!ns.IsOwn && !StillThere(ns))
                 {
-                    vanished++;
-                    continue;
+                    // Removed since it was found: left out, and counted below.
                 }
-
-                foreach (var notice in part.Notices)
-                {
-                    if (!notices.Contains(notice))
-                    {
-                        notices.Add(notice);
-                    }
-                }
-
-                parts.Add(new Snapshot
-                {
-                    TakenAt = part.TakenAt,
-                    MonotonicTimestamp = part.MonotonicTimestamp,
-                    Source = part.Source,
-                    Sockets = part.Sockets,
-                    Kernel = part.Kernel,
-                    CountOnly = part.CountOnly,
-                    HostName = part.HostName,
-                    NetworkNamespace = ns.Path,
-                    Netns = ns,
-                    Timings = part.Timings,
-                });
-            }
+            });
         }
-        catch
+        catch (AggregateException e)
         {
             scan?.ContinueWith(t => t.Exception, TaskScheduler.Default);
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
             throw;
+        }
+
+        var parts = new List<Snapshot>(namespaces.Count);
+        var vanished = 0;
+        for (var i = 0; i < namespaces.Count; i++)
+        {
+            if (read[i] is not { } part)
+            {
+                vanished++;
+                continue;
+            }
+
+            var ns = namespaces[i];
+            foreach (var notice in part.Notices)
+            {
+                if (!notices.Contains(notice))
+                {
+                    notices.Add(notice);
+                }
+            }
+
+            parts.Add(new Snapshot
+            {
+                TakenAt = part.TakenAt,
+                MonotonicTimestamp = part.MonotonicTimestamp,
+                Source = part.Source,
+                Sockets = part.Sockets,
+                Kernel = part.Kernel,
+                CountOnly = part.CountOnly,
+                HostName = part.HostName,
+                NetworkNamespace = ns.Path,
+                Netns = ns,
+                Timings = part.Timings,
+            });
         }
 
         timings["namespaces"] = total.Elapsed - timings["discover"];
