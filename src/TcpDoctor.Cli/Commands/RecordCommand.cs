@@ -103,7 +103,7 @@ internal static class RecordCommand
             new SamplerOptions { Interval = every, Top = top });
 
         var version = typeof(RecordCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
-        store.BeginRun(DateTimeOffset.UtcNow, every, top, options.NetworkNamespace, version);
+        store.BeginRun(DateTimeOffset.UtcNow, every, top, options.AllNamespaces ? "*" : options.NetworkNamespace, version);
         var pruned = store.Prune(DateTimeOffset.UtcNow - retention);
         var nextPrune = DateTimeOffset.UtcNow + PruneEvery;
         await Console.Error.WriteLineAsync(

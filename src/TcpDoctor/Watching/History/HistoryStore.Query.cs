@@ -93,7 +93,8 @@ public sealed partial class HistoryStore
         using var c = _db.CreateCommand();
         c.CommandText = """
             SELECT key, first_seen_ms, id, title, process, pid, local_address, local_port, remote_address, remote_port, state,
-                   last_seen_ms, cleared_ms, severity, worst_severity, samples, peak_magnitude
+                   last_seen_ms, cleared_ms, severity, worst_severity, samples, peak_magnitude,
+                   netns, netns_inode, cgroup, unit, container, pod
             FROM findings
             WHERE first_seen_ms <= $to AND coalesce(cleared_ms, last_seen_ms) >= $from
             ORDER BY first_seen_ms, worst_severity DESC, key
@@ -119,6 +120,12 @@ public sealed partial class HistoryStore
                     RemoteAddress = Text(r, 8),
                     RemotePort = Int(r, 9),
                     State = Text(r, 10),
+                    Netns = Text(r, 17),
+                    NetnsInode = r.IsDBNull(18) ? null : (ulong)r.GetInt64(18),
+                    Cgroup = Text(r, 19),
+                    Unit = Text(r, 20),
+                    Container = Text(r, 21),
+                    Pod = Text(r, 22),
                 },
                 LastSeen = Time(r.GetInt64(11)),
                 ClearedAt = r.IsDBNull(12) ? null : Time(r.GetInt64(12)),

@@ -71,6 +71,14 @@ public sealed partial class HistoryStore
             PRIMARY KEY (key, first_seen_ms));
         CREATE INDEX findings_last_seen ON findings(last_seen_ms);
         """,
+        """
+        ALTER TABLE findings ADD COLUMN netns TEXT;
+        ALTER TABLE findings ADD COLUMN netns_inode INTEGER;
+        ALTER TABLE findings ADD COLUMN cgroup TEXT;
+        ALTER TABLE findings ADD COLUMN unit TEXT;
+        ALTER TABLE findings ADD COLUMN container TEXT;
+        ALTER TABLE findings ADD COLUMN pod TEXT;
+        """,
     ];
 
     /// <summary>Applies the migrations after <paramref name="from"/> in one transaction: all or nothing.</summary>

@@ -201,8 +201,10 @@ public sealed partial class HistoryStore
         var c = Command(
             ref _upsertFinding,
             """
-            INSERT INTO findings VALUES ($key, $first, $id, $title, $proc, $pid, $la, $lp, $ra, $rp, $state,
-                $last, NULL, $sev, $worst, $samples, $mag)
+            INSERT INTO findings (key, first_seen_ms, id, title, process, pid, local_address, local_port, remote_address, remote_port, state,
+                last_seen_ms, cleared_ms, severity, worst_severity, samples, peak_magnitude, netns, netns_inode, cgroup, unit, container, pod)
+            VALUES ($key, $first, $id, $title, $proc, $pid, $la, $lp, $ra, $rp, $state,
+                $last, NULL, $sev, $worst, $samples, $mag, $netns, $inode, $cgroup, $unit, $container, $pod)
             ON CONFLICT (key, first_seen_ms) DO UPDATE SET
                 title = excluded.title, last_seen_ms = excluded.last_seen_ms, cleared_ms = NULL,
                 severity = excluded.severity, worst_severity = max(worst_severity, excluded.worst_severity),
@@ -222,6 +224,12 @@ public sealed partial class HistoryStore
         c.Parameters["$ra"].Value = (object?)s.RemoteAddress ?? DBNull.Value;
         c.Parameters["$rp"].Value = Db(s.RemotePort);
         c.Parameters["$state"].Value = (object?)s.State ?? DBNull.Value;
+        c.Parameters["$netns"].Value = (object?)s.Netns ?? DBNull.Value;
+        c.Parameters["$inode"].Value = s.NetnsInode is { } inode ? (long)inode : DBNull.Value;
+        c.Parameters["$cgroup"].Value = (object?)s.Cgroup ?? DBNull.Value;
+        c.Parameters["$unit"].Value = (object?)s.Unit ?? DBNull.Value;
+        c.Parameters["$container"].Value = (object?)s.Container ?? DBNull.Value;
+        c.Parameters["$pod"].Value = (object?)s.Pod ?? DBNull.Value;
         c.Parameters["$last"].Value = l.LastSeen.ToUnixTimeMilliseconds();
         c.Parameters["$sev"].Value = (int)l.Severity;
         c.Parameters["$worst"].Value = (int)l.WorstSeverity;

@@ -189,6 +189,69 @@ public sealed class HistoryStoreTests
     }
 
     [Fact]
+    public void A_findings_namespace_and_cgroup_are_kept()
+    {
+        using var tmp = new TempDb();
+        var placed = Findings.Make().WithSubject(Findings.Make().Subject with
+        {
+            Netns = "blue", NetnsInode = 4026532200, Cgroup = "/system.slice/php8.2-fpm.service", Unit = "php8.2-fpm.service",
+        });
+        var composer = new SampleComposer((_, _) => [placed]);
+        using (var store = HistoryStore.OpenForWriting(tmp.Path))
+        {
+            store.BeginRun(DateTimeOffset.UnixEpoch, TimeSpan.FromSeconds(10), 10, null, "test");
+            store.Append(composer.Add(Host(at: 0, timeWait: 1, closeWait: 0)));
+        }
+
+        using var read = HistoryStore.OpenForReading(tmp.Path);
+        var s = Assert.Single(read.Findings(DateTimeOffset.UnixEpoch, DateTimeOffset.UtcNow.AddYears(10))).Subject;
+        Assert.Equal("blue", s.Netns);
+        Assert.Equal(4026532200ul, s.NetnsInode);
+        Assert.Equal("/system.slice/php8.2-fpm.service", s.Cgroup);
+        Assert.Equal("php8.2-fpm.service", s.Unit);
+        Assert.Null(s.Container);
+    }
+
+    [Fact]
+    public void A_database_of_schema_1_gains_the_namespace_columns_and_keeps_its_findings()
+    {
+        using var tmp = new TempDb();
+        var composer = new SampleComposer((_, _) => [Findings.Make()]);
+        using (var store = HistoryStore.OpenForWriting(tmp.Path))
+        {
+            store.BeginRun(DateTimeOffset.UnixEpoch, TimeSpan.FromSeconds(10), 10, null, "test");
+            store.Append(composer.Add(Host(at: 0, timeWait: 1, closeWait: 0)));
+        }
+
+        // What schema 1 was: the findings table without the columns, user_version 1.
+        using (var db = Raw(tmp.Path))
+        {
+            foreach (var column in new[] { "netns", "netns_inode", "cgroup", "unit", "container", "pod" })
+            {
+                Exec(db, $"ALTER TABLE findings DROP COLUMN {column}");
+            }
+
+            Exec(db, "PRAGMA user_version = 1; PRAGMA wal_checkpoint(TRUNCATE)");
+        }
+
+        using (var store = HistoryStore.OpenForWriting(tmp.Path))
+        {
+            store.BeginRun(DateTimeOffset.UnixEpoch.AddMinutes(1), TimeSpan.FromSeconds(10), 10, null, "test");
+        }
+
+        using (var db = Raw(tmp.Path))
+        {
+            Assert.Equal(HistoryStore.SchemaVersion, Scalar(db, "PRAGMA user_version"));
+            Assert.Equal(1, Scalar(db, "SELECT count(*) FROM pragma_table_info('findings') WHERE name = 'netns'"));
+        }
+
+        using var read = HistoryStore.OpenForReading(tmp.Path);
+        var f = Assert.Single(read.Findings(DateTimeOffset.UnixEpoch, DateTimeOffset.UtcNow.AddYears(10)));
+        Assert.Equal("appA", f.Subject.Process);
+        Assert.Null(f.Subject.Netns);
+    }
+
+    [Fact]
     public void Retention_deletes_old_samples_and_ended_findings_only()
     {
         using var tmp = new TempDb();
