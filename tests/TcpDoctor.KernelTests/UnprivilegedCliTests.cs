@@ -74,6 +74,20 @@ public sealed class UnprivilegedCliTests
     }
 
     [Fact]
+    public void All_namespaces_as_nobody_fails_with_one_line_that_says_what_it_needs()
+    {
+        using var cli = UnprivilegedCli.Create();
+        using var ns = TestNamespace.Create("unpriv-all");
+
+        var result = cli.Run(null, "summary", "--all-namespaces");
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Equal(string.Empty, result.Stdout);
+        var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("CAP_SYS_ADMIN", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_hidepid_proc_is_named_in_the_note()
     {
         using var cli = UnprivilegedCli.Create();
