@@ -59,10 +59,13 @@ public sealed partial class LabRun : IAsyncDisposable
     }
 
     /// <summary>Starts the lab in namespace <paramref name="name"/> (default tdk-lab-SCENARIO-PID) and waits for "ready".</summary>
+    private static int s_runs;
+
     public static async Task<LabRun> StartAsync(string scenario, string? name = null)
     {
         Requirements.RequireRoot();
-        name ??= $"tdk-lab-{scenario}-{Environment.ProcessId}";
+        // One name per run: test classes run in parallel, and two of them may start the same scenario at once.
+        name ??= $"tdk-lab-{scenario}-{Environment.ProcessId}-{Interlocked.Increment(ref s_runs)}";
         var start = new ProcessStartInfo("dotnet")
         {
             UseShellExecute = false,
