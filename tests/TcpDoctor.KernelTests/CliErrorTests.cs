@@ -89,6 +89,9 @@ public sealed class CliErrorTests : IDisposable
     [InlineData("--policy takes its rules from the file", "reap", "--policy", "/nonexistent.yaml", "--state", "close-wait")]
     [InlineData("--include-listeners", "reap", "--state", "listen")]
     [InlineData("no lab 'nope'", "lab", "nope")]
+    [InlineData("--all-namespaces reads every namespace: leave out --netns", "list", "-A", "--netns", "blue")]
+    [InlineData("--reap-policy works in one network namespace", "serve", "-A", "--reap-policy", "/nonexistent.yaml")]
+    [InlineData("--cgroup needs a value", "list", "--cgroup", " ")]
     [InlineData("Unrecognized command or argument '--bogus'", "summary", "--bogus")]
     public void A_wrong_command_line_exits_64_with_the_reason_first(string expected, params string[] args)
     {

@@ -106,6 +106,12 @@ internal static class ServeCommand
 
             var thresholds = thresholdArgs.ToThresholds(parse);
             var options = snapshotArgs.ToOptions(parse);
+            if (options.AllNamespaces && parse.GetValue(reapPolicy) is not null)
+            {
+                // A destroy is sent inside one namespace and re-checked there: a sweep's sockets live in many.
+                throw Usage.Error("--reap-policy works in one network namespace: leave out --all-namespaces, or run one serve per namespace with --netns.");
+            }
+
             var source = new LiveSnapshotSource(options, samplingArgs.ToPolicy(parse));
             var composer = new SampleComposer(SampleComposer.Diagnose(thresholds), new SamplerOptions { Top = groups });
             var sampler = new OnDemandSampler(source, composer, minInterval.GetValue(parse));

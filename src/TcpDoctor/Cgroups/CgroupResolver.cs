@@ -8,7 +8,8 @@ namespace TcpDoctor.Cgroups;
 /// Turns the cgroup ids sock_diag reports into paths and names. The id of a cgroup v2 is the inode of
 /// its directory, so one walk of the v2 tree (a statx per directory) maps every id; the walk is redone
 /// only when an id is not in the map (a cgroup made since). Names come from the path
-/// (<see cref="CgroupPaths"/>), Docker's <c>/var/lib/docker/containers/ID/config.v2.json</c> and the
+/// (<see cref="CgroupPaths"/>), Docker's <c>/var/lib/docker/containers/ID/config.v2.json</c>, the OCI
+/// config of a running containerd or CRI-O container (its Kubernetes and nerdctl annotations) and the
 /// kubelet's <c>/var/log/pods/NAMESPACE_NAME_UID</c> directories, where they are readable.
 /// Thread-safe: one resolver serves every read of a process.
 /// </summary>
@@ -17,6 +18,8 @@ public sealed class CgroupResolver
     private readonly string _mountInfo;
     private readonly string _dockerRoot;
     private readonly string _podLogRoot;
+    private readonly string _containerdRoot;
+    private readonly string _crioRoot;
     private readonly Lock _lock = new();
     private (CgroupLayout Layout, string? Root)? _mount;
     private Dictionary<ulong, CgroupInfo> _byId = [];
@@ -24,11 +27,18 @@ public sealed class CgroupResolver
     // Ids a walk did not find: cgroups removed while sockets made in them live on. Not walked for again.
     private readonly HashSet<ulong> _gone = [];
 
-    public CgroupResolver(string mountInfo = "/proc/self/mountinfo", string dockerRoot = "/var/lib/docker", string podLogRoot = "/var/log/pods")
+    public CgroupResolver(
+        string mountInfo = "/proc/self/mountinfo",
+        string dockerRoot = "/var/lib/docker",
+        string podLogRoot = "/var/log/pods",
+        string containerdRoot = "/run/containerd/io.containerd.runtime.v2.task",
+        string crioRoot = "/run/containers/storage/overlay-containers")
     {
         _mountInfo = mountInfo;
         _dockerRoot = dockerRoot;
         _podLogRoot = podLogRoot;
+        _containerdRoot = containerdRoot;
+        _crioRoot = crioRoot;
     }
 
     /// <summary>The resolver of this process, for the host's own files.</summary>
@@ -251,19 +261,91 @@ public sealed class CgroupResolver
         return map;
     }
 
-    private CgroupInfo Name(CgroupInfo info, Dictionary<string, string> pods)
+    /// <summary>The names behind a described path's ids, from the runtimes' own files where they are readable.</summary>
+    internal CgroupInfo Name(CgroupInfo info, Dictionary<string, string> pods)
     {
         if (info.PodUid is { } uid && pods.TryGetValue(uid, out var pod))
         {
             info = info with { PodName = pod };
         }
 
-        if (info.ContainerId is { } id && info.Runtime is null or "docker" && DockerName(id) is { } name)
+        if (info.ContainerId is not { } id)
         {
-            info = info with { ContainerName = name, Runtime = "docker" };
+            return info;
+        }
+
+        if (info.Runtime is null or "docker" && DockerName(id) is { } name)
+        {
+            return info with { ContainerName = name, Runtime = "docker" };
+        }
+
+        // containerd (task bundles by containerd namespace: k8s.io, moby, default) and CRI-O keep the OCI
+        // config of a running container, whose annotations carry the names Kubernetes and nerdctl gave it.
+        var config = info.Runtime switch
+        {
+            "cri-o" => Path.Combine(_crioRoot, id, "userdata", "config.json"),
+            _ => ContainerdBundle(id),
+        };
+        if (config is not null && OciNames(config) is var (container, podName) && (container ?? podName) is not null)
+        {
+            info = info with
+            {
+                ContainerName = container ?? info.ContainerName,
+                PodName = info.PodName ?? podName,
+                Runtime = info.Runtime ?? (config.StartsWith(_crioRoot, StringComparison.Ordinal) ? "cri-o" : "containerd"),
+            };
         }
 
         return info;
+    }
+
+    private string? ContainerdBundle(string id)
+    {
+        try
+        {
+            if (!Directory.Exists(_containerdRoot))
+            {
+                return null;
+            }
+
+            foreach (var ns in Directory.EnumerateDirectories(_containerdRoot))
+            {
+                var config = Path.Combine(ns, id, "config.json");
+                if (File.Exists(config))
+                {
+                    return config;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+
+        return null;
+    }
+
+    /// <summary>The container's name and its pod's NAMESPACE/NAME from an OCI config's annotations (CRI containerd, CRI-O, nerdctl).</summary>
+    private static (string? Container, string? Pod)? OciNames(string configPath)
+    {
+        try
+        {
+            using var stream = File.OpenRead(configPath);
+            using var doc = JsonDocument.Parse(stream);
+            if (!doc.RootElement.TryGetProperty("annotations", out var a) || a.ValueKind != JsonValueKind.Object)
+            {
+                return null;
+            }
+
+            string? Get(string key) => a.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 } s ? s : null;
+            var container = Get("io.kubernetes.cri.container-name") ?? Get("io.kubernetes.container.name") ?? Get("nerdctl/name");
+            var podName = Get("io.kubernetes.cri.sandbox-name") ?? Get("io.kubernetes.pod.name");
+            var podNamespace = Get("io.kubernetes.cri.sandbox-namespace") ?? Get("io.kubernetes.pod.namespace");
+            return (container, podName is null ? null : podNamespace is null ? podName : podNamespace + "/" + podName);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+        {
+            return null;
+        }
     }
 
     /// <summary>"/web" from Docker's container config, without the slash.</summary>

@@ -1,5 +1,5 @@
-using TcpDoctor.Snapshots;
 using TcpDoctor.Diagnosis.Detectors;
+using TcpDoctor.Snapshots;
 
 namespace TcpDoctor.Diagnosis;
 
