@@ -38,6 +38,7 @@ internal static class Program
             HistoryCommand.Create(),
             CheckCommand.Create(),
             ServeCommand.Create(),
+            AnalyzeCommand.Create(),
             LabCommand.Create(),
             LabWorkerCommand.Create(),
         };

@@ -54,6 +54,13 @@ internal sealed class ThresholdArgs
 
     public bool ListRequested(ParseResult parse) => parse.GetValue(_list);
 
+    /// <summary>Whether --set also takes sysctls (net.ipv4.KEY=VALUE): for analyze, whose input has none of its own.</summary>
+    public bool AcceptSysctls { get; init; }
+
+    /// <summary>The --set assignments of sysctls (net.…=VALUE), when <see cref="AcceptSysctls"/>.</summary>
+    public IEnumerable<string> SysctlAssignments(ParseResult parse) =>
+        AcceptSysctls ? (parse.GetValue(_set) ?? []).Where(a => a.StartsWith("net.", StringComparison.Ordinal)) : [];
+
     public Thresholds ToThresholds(ParseResult parse)
     {
         var t = Thresholds.Default;
@@ -70,6 +77,11 @@ internal sealed class ThresholdArgs
     {
         foreach (var assignment in parse.GetValue(_set) ?? [])
         {
+            if (AcceptSysctls && assignment.StartsWith("net.", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
             var eq = assignment.IndexOf('=', StringComparison.Ordinal);
             if (eq <= 0)
             {

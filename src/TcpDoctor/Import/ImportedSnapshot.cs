@@ -1,0 +1,104 @@
+using TcpDoctor.Kernel;
+using TcpDoctor.Processes;
+using TcpDoctor.Snapshots;
+using TcpDoctor.Sockets;
+
+namespace TcpDoctor.Import;
+
+/// <summary>
+/// A snapshot made of imported tables: their sockets, the processes they name, and the documented
+/// Linux defaults for every sysctl the input cannot carry (overridable). No counters: an imported
+/// snapshot is one moment, judged like an instant diagnosis.
+/// </summary>
+public static class ImportedSnapshot
+{
+    /// <summary>The Linux defaults an input without sysctls is judged against (Documentation/networking/ip-sysctl.rst).</summary>
+    public static Sysctls LinuxDefaults { get; } = new()
+    {
+        LocalPortRange = (32768, 60999),
+        TcpFinTimeout = 60,
+        TcpTwReuse = 2,
+        TcpMaxTwBuckets = 262144,
+        TcpMaxOrphans = 131072,
+        TcpRetries2 = 15,
+        TcpOrphanRetries = 0,
+        TcpSynRetries = 6,
+        TcpSynackRetries = 5,
+        TcpMaxSynBacklog = 1024,
+        Somaxconn = 4096,
+        TcpSyncookies = 1,
+        TcpKeepaliveTime = 7200,
+        TcpKeepaliveIntvl = 75,
+        TcpKeepaliveProbes = 9,
+        TcpAbortOnOverflow = 0,
+        TcpTimestamps = 1,
+    };
+
+    public static Snapshot From(IReadOnlyList<ImportedTable> tables, Sysctls? sysctls = null, DateTimeOffset? takenAt = null)
+    {
+        ArgumentNullException.ThrowIfNull(tables);
+        var sockets = new List<TcpSocket>(tables.Sum(t => t.Sockets.Count));
+        var byPid = new Dictionary<int, ProcessInfo>();
+        var owners = new Dictionary<uint, int>();
+        var notices = new List<string>();
+        foreach (var t in tables)
+        {
+            sockets.AddRange(t.Sockets);
+            foreach (var (pid, command) in t.Commands)
+            {
+                byPid.TryAdd(pid, new ProcessInfo { Pid = pid, Command = command });
+            }
+
+            if (t.Skipped > 0)
+            {
+                var lines = string.Join(", ", t.SkippedLines) + (t.Skipped > t.SkippedLines.Count ? ", …" : "");
+                notices.Add($"{t.Name}: {t.Skipped} of {t.Lines} lines could not be read and were skipped (lines {lines}).");
+            }
+        }
+
+        var anyProcesses = tables.Any(t => t.HasProcesses);
+        return new Snapshot
+        {
+            TakenAt = takenAt ?? DateTimeOffset.UtcNow,
+            Source = SocketSource.Import,
+            Sockets = sockets,
+            Processes = anyProcesses ? new ProcessTable(owners, [], byPid, Math.Max(byPid.Count, 1), 0, null) : ProcessTable.Empty,
+            Kernel = KernelState.Empty with { Sysctls = sysctls ?? LinuxDefaults },
+            HostName = string.Join(", ", tables.Select(t => t.Name)),
+            Notices = notices,
+        };
+    }
+
+    /// <summary>What the inputs could not carry, one line each, so a quiet result is not taken for a healthy host.</summary>
+    public static IReadOnlyList<string> Gaps(IReadOnlyList<ImportedTable> tables)
+    {
+        ArgumentNullException.ThrowIfNull(tables);
+        var gaps = new List<string>();
+        foreach (var t in tables)
+        {
+            var missing = new List<string>();
+            if (!t.HasTcpInfo)
+            {
+                missing.Add("no tcp_info (idle times: hung-requests and stale-established not available from this input)");
+            }
+
+            if (!t.HasTimers)
+            {
+                missing.Add("no timers (half-open peers and FIN_WAIT2 deadlines not available from this input)");
+            }
+
+            if (!t.HasProcesses)
+            {
+                missing.Add("no processes (findings name ports and peers only)");
+            }
+
+            if (missing.Count > 0)
+            {
+                gaps.Add($"{t.Name} ({t.Describe()}): {string.Join("; ", missing)}.");
+            }
+        }
+
+        gaps.Add("No counters, sysctls or limits in the input: Linux defaults are assumed (ip_local_port_range 32768-60999, tcp_max_tw_buckets 262144, …; --set net.ipv4.KEY=VALUE overrides), and deltas (listen drops, resets) are unknown.");
+        return gaps;
+    }
+}

@@ -1,0 +1,168 @@
+using TcpDoctor.Sockets;
+
+namespace TcpDoctor.Import;
+
+/// <summary>
+/// Reads an input file of another tool (ss, netstat, a /proc/net/tcp dump) into sockets, detecting
+/// its format from its first lines unless told. Never throws on content: what it cannot read is
+/// counted; memory grows with the sockets, not with the text (lines are read one at a time).
+/// </summary>
+public static class InputReader
+{
+    /// <summary>Lines longer than this are cut (a binary file has no newline for megabytes).</summary>
+    public const int MaxLineChars = 64 * 1024;
+
+    /// <summary>How many leading lines detection looks at.</summary>
+    private const int DetectLines = 64;
+
+    /// <exception cref="TcpDoctorException">The format cannot be told from the first lines (say --input-format).</exception>
+    public static ImportedTable Read(TextReader reader, string name, InputFormat format = InputFormat.Auto)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(name);
+        var head = new List<string>();
+        while (head.Count < DetectLines && ReadLine(reader) is { } line)
+        {
+            head.Add(line);
+        }
+
+        if (format == InputFormat.Auto)
+        {
+            format = Detect(head)
+                ?? throw new TcpDoctorException($"{name}: cannot tell what this is (not ss -tan, netstat -tan or /proc/net/tcp output); say --input-format ss|netstat|proc");
+        }
+
+        var table = new ImportedTable { Name = name, Format = format };
+        Action<string, int> parse;
+        Action flush = () => { };
+        switch (format)
+        {
+            case InputFormat.Ss:
+                var ss = new SsTextParser(table);
+                parse = (l, n) => ss.Line(l, n);
+                flush = ss.Flush;
+                break;
+            case InputFormat.Netstat:
+                var netstat = new NetstatTextParser(table);
+                parse = (l, n) => netstat.Line(l, n);
+                break;
+            default:
+                parse = (l, n) => ProcLine(table, l, n);
+                table.HasTimers = true;
+                break;
+        }
+
+        var number = 0;
+        foreach (var line in head)
+        {
+            parse(line, ++number);
+        }
+
+        while (ReadLine(reader) is { } line)
+        {
+            parse(line, ++number);
+        }
+
+        flush();
+        table.Lines = number;
+        return table;
+    }
+
+    /// <summary>The format the first lines look like, or null.</summary>
+    public static InputFormat? Detect(IReadOnlyList<string> lines)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        foreach (var raw in lines)
+        {
+            var line = raw.AsSpan().Trim();
+            if (line.IsEmpty)
+            {
+                continue;
+            }
+
+            if (line.StartsWith("sl ") || line.StartsWith("sl\t") || IsProcRow(line))
+            {
+                return InputFormat.ProcNetTcp;
+            }
+
+            if (line.StartsWith("Active Internet connections") || line.StartsWith("Proto Recv-Q") || line.StartsWith("tcp ") || line.StartsWith("tcp6 "))
+            {
+                // ss without -t also starts rows with "tcp", followed by a state, where netstat has a number.
+                var rest = line;
+                if (ProcText.NextToken(ref rest, out var first) && first is "tcp" or "tcp6" && ProcText.NextToken(ref rest, out var second) && TcpStates.TryParse(second, out _))
+                {
+                    return InputFormat.Ss;
+                }
+
+                return InputFormat.Netstat;
+            }
+
+            if (line.StartsWith("State ") || line.StartsWith("Netid "))
+            {
+                return InputFormat.Ss;
+            }
+
+            var r = line;
+            if (ProcText.NextToken(ref r, out var token) && TcpStates.TryParse(token, out _))
+            {
+                return InputFormat.Ss;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool IsProcRow(ReadOnlySpan<char> line)
+    {
+        // "0: 0100007F:1F90 00000000:0000 0A …"
+        var colon = line.IndexOf(':');
+        if (colon <= 0 || !IsDigits(line[..colon]) || colon + 2 >= line.Length)
+        {
+            return false;
+        }
+
+        var rest = line[(colon + 1)..];
+        return ProcText.NextToken(ref rest, out var local) && local.Length is 13 or 37 && local[^5] == ':';
+    }
+
+    private static bool IsDigits(ReadOnlySpan<char> text)
+    {
+        foreach (var c in text)
+        {
+            if (!char.IsAsciiDigit(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static void ProcLine(ImportedTable table, string line, int number)
+    {
+        var text = line.AsSpan().Trim();
+        if (text.IsEmpty || text.StartsWith("sl"))
+        {
+            return;
+        }
+
+        var rest = text;
+        ProcText.NextToken(ref rest, out _);
+        var family = ProcText.NextToken(ref rest, out var local) && local.Length == 37 ? Interop.Libc.AF_INET6 : Interop.Libc.AF_INET;
+        if (ProcNetTcpParser.TryParseLine(text, (byte)family, out var socket))
+        {
+            table.Sockets.Add(socket);
+        }
+        else
+        {
+            table.Skip(number);
+        }
+    }
+
+    /// <summary>One line, cut at <see cref="MaxLineChars"/> (the rest of a longer one is dropped).</summary>
+    private static string? ReadLine(TextReader reader)
+    {
+        var line = reader.ReadLine();
+        return line is { Length: > MaxLineChars } ? line[..MaxLineChars] : line;
+    }
+}

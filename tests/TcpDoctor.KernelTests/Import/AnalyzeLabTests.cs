@@ -1,0 +1,72 @@
+using System.Text.Json;
+using TcpDoctor.Diagnosis;
+using TcpDoctor.Import;
+using TcpDoctor.KernelTests.Infrastructure;
+using TcpDoctor.KernelTests.Lab;
+
+namespace TcpDoctor.KernelTests.Import;
+
+/// <summary>
+/// While a lab runs, its socket table is captured with the real ss and netstat; analyzing the capture
+/// reaches the findings the live diagnosis reaches, minus what the format cannot carry (netstat has no
+/// tcp_info, so no hung requests, and says so).
+/// </summary>
+public sealed class AnalyzeLabTests
+{
+    private static IReadOnlyList<Finding> Analyze(string text, string name, Thresholds thresholds) =>
+        Diagnoser.Judge(ImportedSnapshot.From([InputReader.Read(new StringReader(text), name)]), null, thresholds);
+
+    private static string Capture(LabRun lab, params string[] command) => CommandRunner.Run("ip", ["netns", "exec", lab.Name, .. command]);
+
+    private static void AssertSame(Finding live, IReadOnlyList<Finding> offline)
+    {
+        var f = Assert.Single(offline, x => x.Id == live.Id && x.Subject.LocalPort == live.Subject.LocalPort && x.Subject.RemotePort == live.Subject.RemotePort);
+        Assert.Equal(live.Severity, f.Severity);
+        Assert.Equal(live.Subject.Process, f.Subject.Process);
+        Assert.Equal(live.Subject.Pid, f.Subject.Pid);
+        Assert.Equal(live.Subject.RemoteAddress, f.Subject.RemoteAddress);
+        Assert.Equal(live.Sockets.Count, f.Sockets.Count);
+    }
+
+    [Fact]
+    public async Task A_close_wait_leak_is_found_from_ss_and_from_netstat_as_live()
+    {
+        await using var lab = await LabRun.StartAsync("close-wait-leak", $"tdk-an-cw-{Environment.ProcessId}");
+        var ss = Capture(lab, "ss", "-tanpoi");
+        var netstat = Capture(lab, "netstat", "-antp");
+        var live = Assert.Single(lab.Diagnose(), f => f.Id == Catalog.CloseWaitLeak);
+
+        AssertSame(live, Analyze(ss, "ss", lab.Scenario.Thresholds));
+        AssertSame(live, Analyze(netstat, "netstat", lab.Scenario.Thresholds));
+    }
+
+    [Fact]
+    public async Task Hung_requests_need_tcp_info_ss_i_has_it_and_netstat_says_it_does_not()
+    {
+        await using var lab = await LabRun.StartAsync("hung-requests", $"tdk-an-hung-{Environment.ProcessId}");
+        var live = Assert.Single(lab.Diagnose(), f => f.Id == Catalog.HungRequests);
+        var ss = Capture(lab, "ss", "-tanpoi");
+        var netstat = Capture(lab, "netstat", "-antpo");
+
+        AssertSame(live, Analyze(ss, "ss", lab.Scenario.Thresholds));
+        Assert.DoesNotContain(Analyze(netstat, "netstat", lab.Scenario.Thresholds), f => f.Id == Catalog.HungRequests);
+        var table = InputReader.Read(new StringReader(netstat), "netstat.txt");
+        Assert.Contains(ImportedSnapshot.Gaps([table]), g => g.Contains("hung-requests and stale-established not available from this input", StringComparison.Ordinal));
+
+        // The verb, end to end, from a file.
+        var file = Path.Combine(Path.GetTempPath(), $"tcpdoctor-ss-{Environment.ProcessId}.txt");
+        File.WriteAllText(file, ss);
+        try
+        {
+            var (exit, stdout, stderr) = Cli.Run("analyze", file, "--format", "json", "--hung-after", "2s");
+            Assert.True(exit is 1 or 2, $"exit {exit}: {stderr}");
+            using var json = JsonDocument.Parse(stdout);
+            var f = Assert.Single(json.RootElement.GetProperty("findings").EnumerateArray(), x => x.GetProperty("id").GetString() == Catalog.HungRequests);
+            Assert.Equal(live.Subject.Pid, f.GetProperty("subject").GetProperty("pid").GetInt32());
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+}
