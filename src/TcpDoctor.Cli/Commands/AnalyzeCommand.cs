@@ -52,14 +52,17 @@ internal static class AnalyzeCommand
                 throw Usage.Error("standard input (-) can be read once.");
             }
 
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             var tables = new List<ImportedTable>();
             foreach (var path in paths)
             {
                 tables.Add(Read(path, parse.GetValue(inputFormat)));
             }
 
+            var read = clock.Elapsed;
             var snapshot = ImportedSnapshot.From(tables, sysctls);
             var result = DiagnosisResult.Judge(snapshot, null, thresholds);
+            SnapshotArgs.ReportTimings(snapshot.WithTimings(new Dictionary<string, TimeSpan> { ["read"] = read, ["judge"] = clock.Elapsed - read }));
             result = new DiagnosisResult
             {
                 Current = result.Current,

@@ -10,7 +10,7 @@ namespace TcpDoctor.Import;
 public static class InputReader
 {
     /// <summary>Lines longer than this are cut (a binary file has no newline for megabytes).</summary>
-    public const int MaxLineChars = 64 * 1024;
+    public const int MaxLineChars = LineReader.MaxLineChars;
 
     /// <summary>How many leading lines detection looks at.</summary>
     private const int DetectLines = 64;
@@ -20,10 +20,11 @@ public static class InputReader
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(name);
+        var lines = new LineReader(reader);
         var head = new List<string>();
-        while (head.Count < DetectLines && ReadLine(reader) is { } line)
+        while (head.Count < DetectLines && lines.TryRead(out var first))
         {
-            head.Add(line);
+            head.Add(first.ToString());
         }
 
         if (format == InputFormat.Auto)
@@ -33,39 +34,39 @@ public static class InputReader
         }
 
         var table = new ImportedTable { Name = name, Format = format };
-        Action<string, int> parse;
-        Action flush = () => { };
-        switch (format)
-        {
-            case InputFormat.Ss:
-                var ss = new SsTextParser(table);
-                parse = (l, n) => ss.Line(l, n);
-                flush = ss.Flush;
-                break;
-            case InputFormat.Netstat:
-                var netstat = new NetstatTextParser(table);
-                parse = (l, n) => netstat.Line(l, n);
-                break;
-            default:
-                parse = (l, n) => ProcLine(table, l, n);
-                table.HasTimers = true;
-                break;
-        }
-
+        var ss = format == InputFormat.Ss ? new SsTextParser(table) : null;
+        var netstat = format == InputFormat.Netstat ? new NetstatTextParser(table) : null;
+        table.HasTimers |= format == InputFormat.ProcNetTcp;
         var number = 0;
         foreach (var line in head)
         {
-            parse(line, ++number);
+            Parse(line, ++number);
         }
 
-        while (ReadLine(reader) is { } line)
+        while (lines.TryRead(out var line))
         {
-            parse(line, ++number);
+            Parse(line, ++number);
         }
 
-        flush();
+        ss?.Flush();
         table.Lines = number;
         return table;
+
+        void Parse(ReadOnlySpan<char> line, int n)
+        {
+            if (ss is not null)
+            {
+                ss.Line(line, n);
+            }
+            else if (netstat is not null)
+            {
+                netstat.Line(line, n);
+            }
+            else
+            {
+                ProcLine(table, line, n);
+            }
+        }
     }
 
     /// <summary>The format the first lines look like, or null.</summary>
@@ -138,9 +139,9 @@ public static class InputReader
         return true;
     }
 
-    private static void ProcLine(ImportedTable table, string line, int number)
+    private static void ProcLine(ImportedTable table, ReadOnlySpan<char> line, int number)
     {
-        var text = line.AsSpan().Trim();
+        var text = line.Trim();
         if (text.IsEmpty || text.StartsWith("sl"))
         {
             return;
@@ -157,12 +158,5 @@ public static class InputReader
         {
             table.Skip(number);
         }
-    }
-
-    /// <summary>One line, cut at <see cref="MaxLineChars"/> (the rest of a longer one is dropped).</summary>
-    private static string? ReadLine(TextReader reader)
-    {
-        var line = reader.ReadLine();
-        return line is { Length: > MaxLineChars } ? line[..MaxLineChars] : line;
     }
 }

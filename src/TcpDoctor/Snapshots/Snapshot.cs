@@ -104,6 +104,26 @@ public sealed class Snapshot
         Timings = Timings,
     };
 
+    /// <summary>This snapshot with other phase timings (for --verbose and the benchmarks); everything else kept.</summary>
+    public Snapshot WithTimings(IReadOnlyDictionary<string, TimeSpan> timings) => new()
+    {
+        TakenAt = TakenAt,
+        MonotonicTimestamp = MonotonicTimestamp,
+        Source = Source,
+        Sockets = Sockets,
+        Processes = Processes,
+        Kernel = Kernel,
+        Cgroups = Cgroups,
+        Netns = Netns,
+        Parts = Parts,
+        CountOnly = CountOnly,
+        EstablishedAsOf = EstablishedAsOf,
+        HostName = HostName,
+        NetworkNamespace = NetworkNamespace,
+        Notices = Notices,
+        Timings = timings ?? throw new ArgumentNullException(nameof(timings)),
+    };
+
     /// <summary>Seconds elapsed between two snapshots (monotonic when both have it).</summary>
     public double SecondsSince(Snapshot earlier)
     {

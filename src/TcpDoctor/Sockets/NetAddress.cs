@@ -107,6 +107,13 @@ public readonly struct NetAddress : IEquatable<NetAddress>, IComparable<NetAddre
             text = text[..percent];
         }
 
+        // Dotted-quad IPv4 without IPAddress (an object per address): imports parse millions.
+        if (TryParseIPv4(text, out var v4))
+        {
+            address = FromIPv4(v4);
+            return true;
+        }
+
         if (IPAddress.TryParse(text, out var ip))
         {
             address = FromIPAddress(ip);
@@ -115,6 +122,43 @@ public readonly struct NetAddress : IEquatable<NetAddress>, IComparable<NetAddre
 
         address = default;
         return false;
+    }
+
+    /// <summary>Exactly four decimal octets (0-255, no sign, no leading '+'), as a number.</summary>
+    private static bool TryParseIPv4(ReadOnlySpan<char> text, out uint value)
+    {
+        value = 0;
+        var octets = 0;
+        var i = 0;
+        while (octets < 4)
+        {
+            var start = i;
+            uint octet = 0;
+            while (i < text.Length && char.IsAsciiDigit(text[i]) && i - start < 3)
+            {
+                octet = (octet * 10) + (uint)(text[i] - '0');
+                i++;
+            }
+
+            if (i == start || octet > 255)
+            {
+                return false;
+            }
+
+            value = (value << 8) | octet;
+            octets++;
+            if (octets < 4)
+            {
+                if (i >= text.Length || text[i] != '.')
+                {
+                    return false;
+                }
+
+                i++;
+            }
+        }
+
+        return i == text.Length;
     }
 
     /// <summary>The top <paramref name="bits"/> bits of the address, as a number.</summary>
