@@ -39,6 +39,7 @@ internal static class Program
             CheckCommand.Create(),
             ServeCommand.Create(),
             AnalyzeCommand.Create(),
+            CaptureCommand.Create(),
             LabCommand.Create(),
             LabWorkerCommand.Create(),
         };

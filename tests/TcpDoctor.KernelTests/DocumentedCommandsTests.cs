@@ -53,7 +53,7 @@ public sealed partial class DocumentedCommandsTests
         Assert.Empty(problems.Distinct());
     }
 
-    [GeneratedRegex(@"tcpdoctor (?<verb>diagnose|summary|list|reap|explain|lab)\b(?<rest>[^`""\n]*)")]
+    [GeneratedRegex(@"tcpdoctor (?<verb>diagnose|summary|list|reap|explain|lab|analyze|capture)\b(?<rest>[^`""\n]*)")]
     private static partial Regex Command();
 
     [GeneratedRegex(@"--[a-z][a-z0-9-]+")]

@@ -24,16 +24,17 @@ internal static class AnalyzeCommand
         var command = new Command(
             "analyze",
             "Diagnose from a file instead of the live kernel: the output of ss or netstat someone pasted into a ticket, or a " +
-            "/proc/net/tcp dump. Every detector the input can feed runs as in diagnose; what the input cannot carry " +
+            "/proc/net/tcp dump, or a 'tcpdoctor capture' file (everything a live diagnosis reads). Every detector the input can feed runs as in diagnose; what the input cannot carry " +
             "(tcp_info without ss -i, timers without -o, processes without -p, counters and sysctls) is said, not guessed. " +
             "Sysctls take the Linux defaults unless --set net.ipv4.KEY=VALUE says otherwise.\n\n" +
-            "Formats: ss -tan, -tanp, -tanpo, -tanpoi, -tai (with or without the header, -H); netstat -an, -tan, -antp, -antpW, " +
+            "Formats: a capture (gzip, read alone); ss -tan, -tanp, -tanpo, -tanpoi, -tai (with or without the header, -H); netstat -an, -tan, -antp, -antpW, " +
             "-tanpo; /proc/net/tcp and tcp6. Addresses must be numeric (-n).\n\n" +
             "Exit status: as diagnose: 0 nothing at warning or above, 1 a warning, 2 a critical finding, 3 a file it cannot read, 64 a usage error.\n\n" +
             "Examples:\n" +
             "  ss -tanpoi > ss.txt; tcpdoctor analyze ss.txt\n" +
             "  tcpdoctor analyze netstat-antp.txt --set net.ipv4.ip_local_port_range=1024-65535\n" +
-            "  cat /proc/net/tcp /proc/net/tcp6 | tcpdoctor analyze - --format json")
+            "  cat /proc/net/tcp /proc/net/tcp6 | tcpdoctor analyze - --format json\n" +
+            "  tcpdoctor analyze tcpdoctor-capture-web1-20261204T101500Z.json.gz")
         {
             files,
             format,
@@ -54,22 +55,54 @@ internal static class AnalyzeCommand
 
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var tables = new List<ImportedTable>();
+            CaptureContents? capture = null;
             foreach (var path in paths)
             {
-                tables.Add(Read(path, parse.GetValue(inputFormat)));
+                var input = Read(path, parse.GetValue(inputFormat));
+                if (input.Capture is { } c)
+                {
+                    if (paths.Length > 1)
+                    {
+                        throw Usage.Error($"{path} is a tcpdoctor capture: analyze it alone (it holds a whole host).");
+                    }
+
+                    capture = c;
+                }
+                else
+                {
+                    tables.Add(input.Table!);
+                }
             }
 
             var read = clock.Elapsed;
-            var snapshot = ImportedSnapshot.From(tables, sysctls);
-            var result = DiagnosisResult.Judge(snapshot, null, thresholds);
-            SnapshotArgs.ReportTimings(snapshot.WithTimings(new Dictionary<string, TimeSpan> { ["read"] = read, ["judge"] = clock.Elapsed - read }));
-            result = new DiagnosisResult
+            DiagnosisResult result;
+            if (capture is not null)
             {
-                Current = result.Current,
-                Thresholds = result.Thresholds,
-                Findings = result.Findings,
-                Limitations = [.. ImportedSnapshot.Gaps(tables), .. result.Limitations.Where(l => !l.StartsWith("Instant snapshot", StringComparison.Ordinal))],
-            };
+                result = DiagnosisResult.Judge(capture.Current, capture.Previous, thresholds);
+                var about = $"Captured {capture.Current.TakenAt:yyyy-MM-dd HH:mm:ss'Z'} by tcpdoctor {capture.Tool ?? "?"} on Linux {capture.Kernel ?? "?"}{(capture.Redacted ? ", addresses redacted" : "")}.";
+                result = new DiagnosisResult
+                {
+                    Current = result.Current,
+                    Previous = result.Previous,
+                    Thresholds = result.Thresholds,
+                    Findings = result.Findings,
+                    Limitations = [about, .. result.Limitations],
+                };
+            }
+            else
+            {
+                var snapshot = ImportedSnapshot.From(tables, sysctls);
+                result = DiagnosisResult.Judge(snapshot, null, thresholds);
+                result = new DiagnosisResult
+                {
+                    Current = result.Current,
+                    Thresholds = result.Thresholds,
+                    Findings = result.Findings,
+                    Limitations = [.. ImportedSnapshot.Gaps(tables), .. result.Limitations.Where(l => !l.StartsWith("Instant snapshot", StringComparison.Ordinal))],
+                };
+            }
+
+            SnapshotArgs.ReportTimings(result.Current.WithTimings(new Dictionary<string, TimeSpan> { ["read"] = read, ["judge"] = clock.Elapsed - read }));
             var shown = result.Findings.Where(f => f.Severity >= parse.GetValue(minSeverity)).ToList();
             using var output = Output.ForStdout(parse.GetValue(GlobalOptions.NoColor));
             renderer.Render(new DiagnosisReport(result, shown), output);
@@ -78,23 +111,70 @@ internal static class AnalyzeCommand
         return command;
     }
 
-    private static ImportedTable Read(string path, InputFormat format)
+    private static (ImportedTable? Table, CaptureContents? Capture) Read(string path, InputFormat format)
     {
-        if (path == "-")
-        {
-            using var stdin = new StreamReader(Console.OpenStandardInput(), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-            return InputReader.Read(stdin, "standard input", format);
-        }
-
+        var name = path == "-" ? "standard input" : path;
         try
         {
-            using var reader = new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-            return InputReader.Read(reader, path, format);
+            using var stream = path == "-" ? Console.OpenStandardInput() : new FileStream(path, FileMode.Open, FileAccess.Read);
+
+            // A capture is gzip: its first two bytes say so. Peeked, then handed on with the rest.
+            var head = new byte[2];
+            var n = stream.ReadAtLeast(head, 2, throwOnEndOfStream: false);
+            using var whole = new PrefixedStream(head.AsMemory(0, n), stream);
+            if (CaptureBundle.LooksLikeCapture(head.AsSpan(0, n)))
+            {
+                return (null, CaptureBundle.Read(whole, name));
+            }
+
+            using var reader = new StreamReader(whole, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+            return (InputReader.Read(reader, name, format), null);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new TcpDoctorException($"cannot read {path}: {FileErrors.Describe(e)}");
         }
+    }
+
+    /// <summary>Bytes already read, then the rest of a stream that cannot seek back (standard input).</summary>
+    private sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream rest) : Stream
+    {
+        private ReadOnlyMemory<byte> _prefix = prefix;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            if (_prefix.Length > 0)
+            {
+                var n = Math.Min(buffer.Length, _prefix.Length);
+                _prefix.Span[..n].CopyTo(buffer);
+                _prefix = _prefix[n..];
+                return n;
+            }
+
+            return rest.Read(buffer);
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>The sysctls an input lacks, from --set net.ipv4.KEY=VALUE over the Linux defaults.</summary>

@@ -69,4 +69,38 @@ public sealed class AnalyzeLabTests
             File.Delete(file);
         }
     }
+
+    [Fact]
+    public async Task A_capture_of_a_lab_is_diagnosed_anywhere_as_the_host_was()
+    {
+        await using var lab = await LabRun.StartAsync("close-wait-leak", $"tdk-an-cap-{Environment.ProcessId}");
+        var file = Path.Combine(Path.GetTempPath(), $"tcpdoctor-capture-{Environment.ProcessId}.json.gz");
+        try
+        {
+            var capture = Cli.Run("capture", "--netns", lab.Name, "--sample", "500ms", "-o", file);
+            Assert.True(capture.ExitCode == 0, capture.Stderr);
+            Assert.StartsWith($"wrote {file}: ", capture.Stdout, StringComparison.Ordinal);
+            var live = Cli.Run("diagnose", "--netns", lab.Name, "--sample", "0", "--format", "json");
+
+            var offline = Cli.Run("analyze", file, "--format", "json");
+
+            Assert.Equal(live.ExitCode, offline.ExitCode);
+            using var a = JsonDocument.Parse(live.Stdout);
+            using var b = JsonDocument.Parse(offline.Stdout);
+            static string Key(JsonElement f)
+            {
+                var s = f.GetProperty("subject");
+                return $"{f.GetProperty("id").GetString()} {f.GetProperty("severity").GetString()} {s.GetProperty("process").GetString()} {s.GetProperty("pid").GetInt32()} {s.GetProperty("localPort").GetInt32()}";
+            }
+
+            Assert.Equal(
+                a.RootElement.GetProperty("findings").EnumerateArray().Select(Key).Order(),
+                b.RootElement.GetProperty("findings").EnumerateArray().Select(Key).Order());
+            Assert.Contains(b.RootElement.GetProperty("limitations").EnumerateArray(), l => l.GetString()!.StartsWith("Captured ", StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }
