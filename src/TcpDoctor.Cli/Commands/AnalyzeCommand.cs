@@ -24,7 +24,7 @@ internal static class AnalyzeCommand
         var command = new Command(
             "analyze",
             "Diagnose from a file instead of the live kernel: the output of ss or netstat someone pasted into a ticket, or a " +
-            "/proc/net/tcp dump, or a 'tcpdoctor capture' file (everything a live diagnosis reads). Every detector the input can feed runs as in diagnose; what the input cannot carry " +
+            "/proc/net/tcp dump, a sosreport (directory or tarball), or a 'tcpdoctor capture' file (everything a live diagnosis reads). Every detector the input can feed runs as in diagnose; what the input cannot carry " +
             "(tcp_info without ss -i, timers without -o, processes without -p, counters and sysctls) is said, not guessed. " +
             "Sysctls take the Linux defaults unless --set net.ipv4.KEY=VALUE says otherwise.\n\n" +
             "Formats: a capture (gzip, read alone); ss -tan, -tanp, -tanpo, -tanpoi, -tai (with or without the header, -H); netstat -an, -tan, -antp, -antpW, " +
@@ -56,8 +56,27 @@ internal static class AnalyzeCommand
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var tables = new List<ImportedTable>();
             CaptureContents? capture = null;
+            TcpDoctor.Kernel.KernelState? kernel = null;
             foreach (var path in paths)
             {
+                if (path != "-" && SosReport.Is(path))
+                {
+                    if (kernel is not null)
+                    {
+                        throw Usage.Error("one sosreport at a time.");
+                    }
+
+                    var (table, sosKernel) = SosReport.Read(path);
+                    tables.Add(table);
+                    kernel = sosKernel;
+                    continue;
+                }
+
+                if (Directory.Exists(path))
+                {
+                    throw new TcpDoctorException($"{path} is a directory but not a sosreport (no sos_commands/ in it)");
+                }
+
                 var input = Read(path, parse.GetValue(inputFormat));
                 if (input.Capture is { } c)
                 {
@@ -91,14 +110,14 @@ internal static class AnalyzeCommand
             }
             else
             {
-                var snapshot = ImportedSnapshot.From(tables, sysctls);
+                var snapshot = ImportedSnapshot.From(tables, sysctls, kernel: kernel);
                 result = DiagnosisResult.Judge(snapshot, null, thresholds);
                 result = new DiagnosisResult
                 {
                     Current = result.Current,
                     Thresholds = result.Thresholds,
                     Findings = result.Findings,
-                    Limitations = [.. ImportedSnapshot.Gaps(tables), .. result.Limitations.Where(l => !l.StartsWith("Instant snapshot", StringComparison.Ordinal))],
+                    Limitations = [.. ImportedSnapshot.Gaps(tables, countersCarried: kernel is not null), .. result.Limitations.Where(l => !l.StartsWith("Instant snapshot", StringComparison.Ordinal) && !l.StartsWith("No tcp_info", StringComparison.Ordinal))],
                 };
             }
 

@@ -18,7 +18,7 @@ internal static class JsonOutput
     {
         j.WriteString("host", snapshot.HostName);
         j.WriteString("takenAt", snapshot.TakenAt);
-        j.WriteString("source", snapshot.Source == SocketSource.SockDiag ? "sock_diag" : "procfs");
+        j.WriteString("source", snapshot.Source switch { SocketSource.SockDiag => "sock_diag", SocketSource.Import => "import", _ => "procfs" });
         if (snapshot.NetworkNamespace is { } ns)
         {
             j.WriteString("netns", ns);

@@ -11,7 +11,7 @@ internal sealed class SummaryTextRenderer : IRenderer<SummaryReport>
     {
         var (snapshot, s) = document;
         var w = o.Writer;
-        var source = snapshot.Source == SocketSource.SockDiag ? "sock_diag" : "/proc/net/tcp";
+        var source = snapshot.Source switch { SocketSource.SockDiag => "sock_diag", SocketSource.Import => "a file", _ => "/proc/net/tcp" };
         var where = snapshot.NetworkNamespace is { } ns ? $" (netns {ns})"
             : snapshot.Parts.Count > 0 ? $" ({snapshot.Parts.Count} network namespaces)" : string.Empty;
         w.WriteLine(o.Bold($"{snapshot.HostName}{where}: {Say.N(s.All.Total)} TCP {(s.All.Total == 1 ? "socket" : "sockets")}") +

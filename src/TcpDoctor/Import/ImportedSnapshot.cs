@@ -34,7 +34,8 @@ public static class ImportedSnapshot
         TcpTimestamps = 1,
     };
 
-    public static Snapshot From(IReadOnlyList<ImportedTable> tables, Sysctls? sysctls = null, DateTimeOffset? takenAt = null)
+    /// <param name="kernel">Counters and sysctls the input carried (a sosreport); its missing sysctls take <paramref name="sysctls"/>.</param>
+    public static Snapshot From(IReadOnlyList<ImportedTable> tables, Sysctls? sysctls = null, DateTimeOffset? takenAt = null, KernelState? kernel = null)
     {
         ArgumentNullException.ThrowIfNull(tables);
         var sockets = new List<TcpSocket>(tables.Sum(t => t.Sockets.Count));
@@ -63,14 +64,16 @@ public static class ImportedSnapshot
             Source = SocketSource.Import,
             Sockets = sockets,
             Processes = anyProcesses ? new ProcessTable(owners, [], byPid, Math.Max(byPid.Count, 1), 0, null) : ProcessTable.Empty,
-            Kernel = KernelState.Empty with { Sysctls = sysctls ?? LinuxDefaults },
+            Kernel = kernel is null
+                ? KernelState.Empty with { Sysctls = sysctls ?? LinuxDefaults }
+                : kernel with { Sysctls = kernel.Sysctls.LocalPortRange is null ? sysctls ?? LinuxDefaults : kernel.Sysctls },
             HostName = string.Join(", ", tables.Select(t => t.Name)),
             Notices = notices,
         };
     }
 
     /// <summary>What the inputs could not carry, one line each, so a quiet result is not taken for a healthy host.</summary>
-    public static IReadOnlyList<string> Gaps(IReadOnlyList<ImportedTable> tables)
+    public static IReadOnlyList<string> Gaps(IReadOnlyList<ImportedTable> tables, bool countersCarried = false)
     {
         ArgumentNullException.ThrowIfNull(tables);
         var gaps = new List<string>();
@@ -98,7 +101,9 @@ public static class ImportedSnapshot
             }
         }
 
-        gaps.Add("No counters, sysctls or limits in the input: Linux defaults are assumed (ip_local_port_range 32768-60999, tcp_max_tw_buckets 262144, …; --set net.ipv4.KEY=VALUE overrides), and deltas (listen drops, resets) are unknown.");
+        gaps.Add(countersCarried
+            ? "One moment of the kernel's counters: deltas (listen drops, resets) are unknown; sysctls the input lacks take the Linux defaults (--set net.ipv4.KEY=VALUE overrides)."
+            : "No counters, sysctls or limits in the input: Linux defaults are assumed (ip_local_port_range 32768-60999, tcp_max_tw_buckets 262144, …; --set net.ipv4.KEY=VALUE overrides), and deltas (listen drops, resets) are unknown.");
         return gaps;
     }
 }

@@ -84,6 +84,17 @@ internal sealed class NetstatTextParser
             la = la.IsAny ? NetAddress.IPv6Any : la;
         }
 
+        // -e: "User Inode" come before the owner (sosreport runs netstat -W -neopa).
+        uint uid = 0, inode = 0;
+        var probe = rest;
+        if (ProcText.NextToken(ref probe, out var userText) && uint.TryParse(userText, NumberStyles.None, CultureInfo.InvariantCulture, out var u)
+            && ProcText.NextToken(ref probe, out var inodeText) && uint.TryParse(inodeText, NumberStyles.None, CultureInfo.InvariantCulture, out var ino))
+        {
+            uid = u;
+            inode = ino;
+            rest = probe;
+        }
+
         var pid = 0;
         var owner = rest.Trim();
         if (owner.Length > 0 && owner is not "-")
@@ -119,6 +130,8 @@ internal sealed class NetstatTextParser
             Timer = timer,
             TimerMs = timerMs,
             TimerRetransmits = retransmits,
+            Uid = uid,
+            Inode = inode,
             Pid = pid,
         }.Build());
     }
