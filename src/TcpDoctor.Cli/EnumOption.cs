@@ -44,7 +44,22 @@ internal static class EnumOption
         return option;
     }
 
-    /// <summary>The lower-case spelling of an enum value: Json → json.</summary>
+    /// <summary>The lower-case spelling of an enum value, words joined by dashes: Json → json, WindowsNetstat → windows-netstat.</summary>
     public static string NameOf<T>(T value)
-        where T : struct, Enum => value.ToString().ToLowerInvariant();
+        where T : struct, Enum
+    {
+        var name = value.ToString();
+        var sb = new System.Text.StringBuilder(name.Length + 4);
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (i > 0 && char.IsUpper(name[i]))
+            {
+                sb.Append('-');
+            }
+
+            sb.Append(char.ToLowerInvariant(name[i]));
+        }
+
+        return sb.ToString();
+    }
 }

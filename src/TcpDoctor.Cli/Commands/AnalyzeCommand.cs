@@ -28,7 +28,7 @@ internal static class AnalyzeCommand
             "(tcp_info without ss -i, timers without -o, processes without -p, counters and sysctls) is said, not guessed. " +
             "Sysctls take the Linux defaults unless --set net.ipv4.KEY=VALUE says otherwise.\n\n" +
             "Formats: a capture (gzip, read alone); ss -tan, -tanp, -tanpo, -tanpoi, -tai (with or without the header, -H); netstat -an, -tan, -antp, -antpW, " +
-            "-tanpo; /proc/net/tcp and tcp6. Addresses must be numeric (-n).\n\n" +
+            "-tanpo; /proc/net/tcp and tcp6; a sosreport; Windows netstat -ano, macOS netstat -anp tcp. Addresses must be numeric (-n).\n\n" +
             "Exit status: as diagnose: 0 nothing at warning or above, 1 a warning, 2 a critical finding, 3 a file it cannot read, 64 a usage error.\n\n" +
             "Examples:\n" +
             "  ss -tanpoi > ss.txt; tcpdoctor analyze ss.txt\n" +

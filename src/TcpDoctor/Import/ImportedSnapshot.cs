@@ -58,6 +58,13 @@ public static class ImportedSnapshot
         }
 
         var anyProcesses = tables.Any(t => t.HasProcesses);
+
+        // Windows and macOS give connect() the IANA dynamic range, not Linux's.
+        if (sysctls is null && kernel is null && tables.Count > 0 && tables.All(t => t.Format is InputFormat.WindowsNetstat or InputFormat.MacNetstat))
+        {
+            sysctls = LinuxDefaults with { LocalPortRange = (49152, 65535) };
+        }
+
         return new Snapshot
         {
             TakenAt = takenAt ?? DateTimeOffset.UtcNow,

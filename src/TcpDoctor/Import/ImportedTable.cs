@@ -47,7 +47,9 @@ public sealed class ImportedTable
         {
             InputFormat.Ss => "ss -tan" + (HasProcesses ? "p" : "") + (HasTimers ? "o" : "") + (HasTcpInfo ? "i" : ""),
             InputFormat.Netstat => "netstat -tan" + (HasProcesses ? "p" : "") + (HasTimers ? "o" : ""),
-            InputFormat.ProcNetTcp => "/proc/net/tcp",
+            InputFormat.Proc => "/proc/net/tcp",
+            InputFormat.WindowsNetstat => "Windows netstat -ano",
+            InputFormat.MacNetstat => "macOS netstat -anp tcp",
             _ => "unknown",
         };
     }

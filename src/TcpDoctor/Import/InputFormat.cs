@@ -12,5 +12,11 @@ public enum InputFormat
     Netstat,
 
     /// <summary>A dump of <c>/proc/net/tcp</c> and/or <c>/proc/net/tcp6</c>.</summary>
-    ProcNetTcp,
+    Proc,
+
+    /// <summary>Windows <c>netstat -ano</c> (and <c>-b</c>).</summary>
+    WindowsNetstat,
+
+    /// <summary>macOS / BSD <c>netstat -anp tcp</c>.</summary>
+    MacNetstat,
 }

@@ -30,13 +30,14 @@ public static class InputReader
         if (format == InputFormat.Auto)
         {
             format = Detect(head)
-                ?? throw new TcpDoctorException($"{name}: cannot tell what this is (not ss -tan, netstat -tan or /proc/net/tcp output); say --input-format ss|netstat|proc");
+                ?? throw new TcpDoctorException($"{name}: cannot tell what this is (not ss -tan, netstat -tan or /proc/net/tcp output); say --input-format ss|netstat|proc|windows-netstat|mac-netstat");
         }
 
         var table = new ImportedTable { Name = name, Format = format };
         var ss = format == InputFormat.Ss ? new SsTextParser(table) : null;
         var netstat = format == InputFormat.Netstat ? new NetstatTextParser(table) : null;
-        table.HasTimers |= format == InputFormat.ProcNetTcp;
+        var foreign = format is InputFormat.WindowsNetstat or InputFormat.MacNetstat ? new ForeignNetstatParser(table, format == InputFormat.WindowsNetstat) : null;
+        table.HasTimers |= format == InputFormat.Proc;
         var number = 0;
         foreach (var line in head)
         {
@@ -62,6 +63,10 @@ public static class InputReader
             {
                 netstat.Line(line, n);
             }
+            else if (foreign is not null)
+            {
+                foreign.Line(line, n);
+            }
             else
             {
                 ProcLine(table, line, n);
@@ -83,7 +88,18 @@ public static class InputReader
 
             if (line.StartsWith("sl ") || line.StartsWith("sl\t") || IsProcRow(line))
             {
-                return InputFormat.ProcNetTcp;
+                return InputFormat.Proc;
+            }
+
+            if (line.StartsWith("Active Connections") || line.StartsWith("Proto  Local Address") || line.StartsWith("TCP    "))
+            {
+                return InputFormat.WindowsNetstat;
+            }
+
+            if (line.StartsWith("Active Internet connections (including servers)") || line.StartsWith("tcp4 ") || line.StartsWith("tcp46 ")
+                || (line.StartsWith("Proto Recv-Q") && line.EndsWith("(state)")))
+            {
+                return InputFormat.MacNetstat;
             }
 
             if (line.StartsWith("Active Internet connections") || line.StartsWith("Proto Recv-Q") || line.StartsWith("tcp ") || line.StartsWith("tcp6 "))

@@ -62,7 +62,7 @@ public static class SosReport
         {
             var text = File.ReadAllText(Path.Combine(dir, "proc", "net", "tcp"))
                 + (File.Exists(Path.Combine(dir, "proc", "net", "tcp6")) ? File.ReadAllText(Path.Combine(dir, "proc", "net", "tcp6")) : "");
-            table = InputReader.Read(new StringReader(text), $"{name} (proc/net/tcp)", InputFormat.ProcNetTcp);
+            table = InputReader.Read(new StringReader(text), $"{name} (proc/net/tcp)", InputFormat.Proc);
         }
 
         if (table is null)

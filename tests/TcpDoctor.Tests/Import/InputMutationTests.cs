@@ -14,7 +14,7 @@ public sealed class InputMutationTests
     [InlineData("ss-tan.txt", InputFormat.Ss)]
     [InlineData("ss-tanpoi.txt", InputFormat.Ss)]
     [InlineData("netstat-tanpo.txt", InputFormat.Netstat)]
-    [InlineData("proc-net-tcp.txt", InputFormat.ProcNetTcp)]
+    [InlineData("proc-net-tcp.txt", InputFormat.Proc)]
     public void Mutated_captures_parse_what_is_valid_and_count_the_rest(string file, InputFormat format)
     {
         var lines = Fixture.Lines("import", "close-wait-leak", file);

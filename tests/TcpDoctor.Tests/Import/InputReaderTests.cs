@@ -26,7 +26,7 @@ public sealed class InputReaderTests
     [InlineData("ss-tanpoH.txt", InputFormat.Ss)]
     [InlineData("netstat-antp.txt", InputFormat.Netstat)]
     [InlineData("netstat-tanpo.txt", InputFormat.Netstat)]
-    [InlineData("proc-net-tcp.txt", InputFormat.ProcNetTcp)]
+    [InlineData("proc-net-tcp.txt", InputFormat.Proc)]
     public void Every_format_is_detected_and_reads_the_same_table_with_nothing_skipped(string file, InputFormat format)
     {
         var table = Read(file);
