@@ -44,9 +44,15 @@ for fmt in tan tanpoi; do
 done
 drop_namespace
 
-# One run: "wall_s peak_rss_kb read_ms" (read_ms only for tcpdoctor).
+# jc's ss parser wants ss -a's Netid column: the same rows with it (what ss -an prints for TCP).
+for fmt in tan tanpoi; do
+    sed -e '1s/^/Netid /' -e '2,$s/^\([^[:space:]]\)/tcp   \1/' "$work/$fmt.txt" >"$work/$fmt-netid.txt"
+done
+
+# One run: "wall_s peak_rss_kb read_ms" (read_ms only for tcpdoctor); "failed" when a tool could not parse the input.
 once() {
     /usr/bin/time -f '%e %M' -o "$work/time" bash -c "$1" >/dev/null 2>"$work/err" || true
+    if grep -q "jc:  Error" "$work/err"; then echo "failed failed -"; return; fi
     local read_ms
     read_ms=$(sed -n 's/.*read=\([0-9]*\)ms.*/\1/p' "$work/err" | head -n 1)
     echo "$(tail -n 1 "$work/time") ${read_ms:--}"
@@ -66,13 +72,17 @@ for fmt in tan tanpoi; do
     file="$work/$fmt.txt"
     n=$(wc -l <"$file")
     cmds=("wc -l $file" "TCPDOCTOR_TIMINGS=1 '$TCPDOCTOR' analyze $file --min-severity critical")
-    command -v jc >/dev/null && cmds+=("jc --ss <$file")
+    command -v jc >/dev/null && cmds+=("jc --ss <$work/$fmt-netid.txt")
     for cmd in "${cmds[@]}"; do
         walls=(); rsss=(); reads=()
         for ((r = 0; r < runs; r++)); do
             read -r w m rd < <(once "$cmd")
             walls+=("$w"); rsss+=("$m"); reads+=("$rd")
         done
+        if [[ ${walls[0]} == failed ]]; then
+            echo "| ss -$fmt | \`$(echo "$cmd" | sed -e "s|$work/||g")\` | $n | - | could not parse it | - | - |" | tee -a "$out"
+            continue
+        fi
         w=$(printf '%s\n' "${walls[@]}" | median)
         m=$(printf '%s\n' "${rsss[@]}" | median)
         rd=$(printf '%s\n' "${reads[@]}" | median)
