@@ -65,63 +65,45 @@ public sealed class Snapshot
     public ProcessInfo? OwnerOf(TcpSocket socket) => Processes.Get(socket.Pid);
 
     /// <summary>This snapshot over other sockets (a filtered selection, a merged table); everything else kept.</summary>
-    public Snapshot WithSockets(IReadOnlyList<TcpSocket> sockets, DateTimeOffset? establishedAsOf = null) => new()
+    public Snapshot WithSockets(IReadOnlyList<TcpSocket> sockets, DateTimeOffset? establishedAsOf = null) =>
+        Copy(sockets: sockets ?? throw new ArgumentNullException(nameof(sockets)), establishedAsOf: establishedAsOf ?? EstablishedAsOf);
+
+    /// <summary>This snapshot with the processes of <paramref name="byPid"/> (a sweep's share of the host-wide map <paramref name="all"/>) and the sweep's cgroups.</summary>
+    internal Snapshot WithProcesses(Dictionary<int, ProcessInfo> byPid, ProcessTable all, Cgroups.CgroupTable cgroups) =>
+        Copy(processes: all.WithProcesses(byPid), cgroups: cgroups);
+
+    /// <summary>This snapshot as namespace <paramref name="netns"/> of a sweep; its own notices go to the sweep's.</summary>
+    internal Snapshot InNamespace(NetnsIdentity netns) => Copy(netns: netns, notices: []);
+
+    /// <summary>This snapshot with other phase timings (for --verbose and the benchmarks); everything else kept.</summary>
+    public Snapshot WithTimings(IReadOnlyDictionary<string, TimeSpan> timings) =>
+        Copy(timings: timings ?? throw new ArgumentNullException(nameof(timings)));
+
+    /// <summary>The one place that copies a snapshot: what is given replaces, the rest is kept.</summary>
+    private Snapshot Copy(
+        IReadOnlyList<TcpSocket>? sockets = null,
+        ProcessTable? processes = null,
+        Cgroups.CgroupTable? cgroups = null,
+        NetnsIdentity? netns = null,
+        DateTimeOffset? establishedAsOf = null,
+        IReadOnlyList<string>? notices = null,
+        IReadOnlyDictionary<string, TimeSpan>? timings = null) => new()
     {
         TakenAt = TakenAt,
         MonotonicTimestamp = MonotonicTimestamp,
         Source = Source,
-        Sockets = sockets ?? throw new ArgumentNullException(nameof(sockets)),
-        Processes = Processes,
+        Sockets = sockets ?? Sockets,
+        Processes = processes ?? Processes,
         Kernel = Kernel,
-        Cgroups = Cgroups,
-        Netns = Netns,
+        Cgroups = cgroups ?? Cgroups,
+        Netns = netns ?? Netns,
         Parts = Parts,
         CountOnly = CountOnly,
         EstablishedAsOf = establishedAsOf ?? EstablishedAsOf,
         HostName = HostName,
         NetworkNamespace = NetworkNamespace,
-        Notices = Notices,
-        Timings = Timings,
-    };
-
-    /// <summary>This snapshot with the processes of <paramref name="byPid"/> (a sweep's share of the host-wide map <paramref name="all"/>) and the sweep's cgroups.</summary>
-    internal Snapshot WithProcesses(Dictionary<int, ProcessInfo> byPid, ProcessTable all, Cgroups.CgroupTable cgroups) => new()
-    {
-        TakenAt = TakenAt,
-        MonotonicTimestamp = MonotonicTimestamp,
-        Source = Source,
-        Sockets = Sockets,
-        Processes = all.WithProcesses(byPid),
-        Kernel = Kernel,
-        Cgroups = cgroups,
-        Netns = Netns,
-        Parts = Parts,
-        CountOnly = CountOnly,
-        EstablishedAsOf = EstablishedAsOf,
-        HostName = HostName,
-        NetworkNamespace = NetworkNamespace,
-        Notices = Notices,
-        Timings = Timings,
-    };
-
-    /// <summary>This snapshot with other phase timings (for --verbose and the benchmarks); everything else kept.</summary>
-    public Snapshot WithTimings(IReadOnlyDictionary<string, TimeSpan> timings) => new()
-    {
-        TakenAt = TakenAt,
-        MonotonicTimestamp = MonotonicTimestamp,
-        Source = Source,
-        Sockets = Sockets,
-        Processes = Processes,
-        Kernel = Kernel,
-        Cgroups = Cgroups,
-        Netns = Netns,
-        Parts = Parts,
-        CountOnly = CountOnly,
-        EstablishedAsOf = EstablishedAsOf,
-        HostName = HostName,
-        NetworkNamespace = NetworkNamespace,
-        Notices = Notices,
-        Timings = timings ?? throw new ArgumentNullException(nameof(timings)),
+        Notices = notices ?? Notices,
+        Timings = timings ?? Timings,
     };
 
     /// <summary>Seconds elapsed between two snapshots (monotonic when both have it).</summary>

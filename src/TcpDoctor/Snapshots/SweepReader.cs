@@ -71,19 +71,7 @@ public static class SweepReader
                 }
             }
 
-            parts.Add(new Snapshot
-            {
-                TakenAt = part.TakenAt,
-                MonotonicTimestamp = part.MonotonicTimestamp,
-                Source = part.Source,
-                Sockets = part.Sockets,
-                Kernel = part.Kernel,
-                CountOnly = part.CountOnly,
-                HostName = part.HostName,
-                NetworkNamespace = ns.Path,
-                Netns = ns,
-                Timings = part.Timings,
-            });
+            parts.Add(part.InNamespace(ns));
         }
 
         timings["namespaces"] = total.Elapsed - timings["discover"];
