@@ -116,7 +116,7 @@ internal static class AnalyzeCommand
                 {
                     Current = result.Current,
                     Thresholds = result.Thresholds,
-                    Findings = result.Findings,
+                    Findings = ImportedSnapshot.Sourced(result.Findings, tables),
                     Limitations = [.. ImportedSnapshot.Gaps(tables, countersCarried: kernel is not null), .. result.Limitations.Where(l => !l.StartsWith("Instant snapshot", StringComparison.Ordinal) && !l.StartsWith("No tcp_info", StringComparison.Ordinal))],
                 };
             }

@@ -62,15 +62,20 @@ public sealed class Finding
     public string Key => Id + "|" + Subject.Key;
 
     /// <summary>This finding about <paramref name="subject"/> (a namespace or cgroup added to it); everything else kept.</summary>
-    public Finding WithSubject(FindingSubject subject) => new()
+    public Finding WithSubject(FindingSubject subject) => Copy(subject ?? throw new ArgumentNullException(nameof(subject)), Evidence);
+
+    /// <summary>This finding with one more evidence figure at the end (where an imported finding came from).</summary>
+    public Finding WithEvidence(Figure figure) => Copy(Subject, [.. Evidence, figure]);
+
+    private Finding Copy(FindingSubject subject, IReadOnlyList<Figure> evidence) => new()
     {
         Id = Id,
         Severity = Severity,
         Title = Title,
-        Subject = subject ?? throw new ArgumentNullException(nameof(subject)),
+        Subject = subject,
         Summary = Summary,
         Outlook = Outlook,
-        Evidence = Evidence,
+        Evidence = evidence,
         Remedies = Remedies,
         Confirm = Confirm,
         TimeToFull = TimeToFull,

@@ -1,3 +1,4 @@
+using TcpDoctor.Diagnosis;
 using TcpDoctor.Kernel;
 using TcpDoctor.Processes;
 using TcpDoctor.Snapshots;
@@ -77,6 +78,35 @@ public static class ImportedSnapshot
             HostName = string.Join(", ", tables.Select(t => t.Name)),
             Notices = notices,
         };
+    }
+
+    /// <summary>
+    /// With several inputs, each finding says which fed it: an <c>input</c> evidence figure naming the
+    /// files its sockets were read from. One input needs no saying.
+    /// </summary>
+    public static IReadOnlyList<Finding> Sourced(IReadOnlyList<Finding> findings, IReadOnlyList<ImportedTable> tables)
+    {
+        ArgumentNullException.ThrowIfNull(findings);
+        ArgumentNullException.ThrowIfNull(tables);
+        if (tables.Count < 2)
+        {
+            return findings;
+        }
+
+        var from = new Dictionary<TcpSocket, string>(ReferenceEqualityComparer.Instance);
+        foreach (var t in tables)
+        {
+            foreach (var s in t.Sockets)
+            {
+                from.TryAdd(s, t.Name);
+            }
+        }
+
+        return [.. findings.Select(f =>
+        {
+            var names = f.Sockets.Select(s => from.GetValueOrDefault(s)).OfType<string>().Distinct().ToList();
+            return names.Count == 0 ? f : f.WithEvidence(Figure.Of("input", string.Join(", ", names)));
+        })];
     }
 
     /// <summary>What the inputs could not carry, one line each, so a quiet result is not taken for a healthy host.</summary>

@@ -28,7 +28,7 @@ public sealed class InputMutationTests
                 Assert.All(table.SkippedLines, n => Assert.InRange(n, 1, table.Lines));
                 Assert.All(table.Sockets, s => Assert.True(Enum.IsDefined(s.State), $"state {(int)s.State}"));
             },
-            iter: 300);
+            iter: Iterations);
     }
 
     [Fact]
@@ -47,8 +47,34 @@ public sealed class InputMutationTests
                     Assert.StartsWith("mutated: cannot tell what this is", e.Message, StringComparison.Ordinal);
                 }
             },
-            iter: 300);
+            iter: Iterations);
     }
+
+    [Theory]
+    [InlineData("utf-16")]
+    [InlineData("utf-8-bom")]
+    [InlineData("latin-1")]
+    public void Another_encoding_reads_the_same_or_skips_what_it_cannot(string encoding)
+    {
+        var text = File.ReadAllText(Fixture.Path("import", "close-wait-leak", "ss-tanpoi.txt"));
+        var bytes = encoding switch
+        {
+            "utf-16" => [.. System.Text.Encoding.Unicode.GetPreamble(), .. System.Text.Encoding.Unicode.GetBytes(text)],
+            "utf-8-bom" => [.. System.Text.Encoding.UTF8.GetPreamble(), .. System.Text.Encoding.UTF8.GetBytes(text)],
+            _ => System.Text.Encoding.Latin1.GetBytes(text.Replace("php-fpm", "php-fpm\u00e9", StringComparison.Ordinal)),
+        };
+
+        using var reader = new StreamReader(new MemoryStream(bytes), System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        var table = InputReader.Read(reader, "encoded");
+
+        var expected = InputReader.Read(new StringReader(text), "plain");
+        Assert.Equal(expected.Sockets.Count, table.Sockets.Count);
+        Assert.Equal(0, table.Skipped);
+    }
+
+    /// <summary>300 per test here; bench/Fuzz runs the same tests with TCPDOCTOR_FUZZ_ITER in the hundreds of thousands.</summary>
+    private static int Iterations =>
+        int.TryParse(Environment.GetEnvironmentVariable("TCPDOCTOR_FUZZ_ITER"), out var n) && n > 0 ? n : 300;
 
     private static string Mutate(string[] source, int[] ops)
     {

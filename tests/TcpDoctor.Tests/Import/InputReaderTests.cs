@@ -87,6 +87,18 @@ public sealed class InputReaderTests
     }
 
     [Fact]
+    public void With_several_inputs_each_finding_names_the_one_that_fed_it()
+    {
+        var other = InputReader.Read(new StringReader("ESTAB 0 0 10.0.0.1:22 10.0.0.9:50000\n"), "other.txt");
+        var tables = new[] { Read("netstat-antp.txt"), other };
+
+        var f = Assert.Single(ImportedSnapshot.Sourced(Diagnoser.Judge(ImportedSnapshot.From(tables), null, Thresholds.Default), tables));
+
+        Assert.Equal("netstat-antp.txt", f.Text("input"));
+        Assert.Null(Assert.Single(ImportedSnapshot.Sourced(Diagnoser.Judge(ImportedSnapshot.From([tables[0]]), null, Thresholds.Default), [tables[0]])).Text("input"));
+    }
+
+    [Fact]
     public void What_cannot_be_judged_is_said_per_input()
     {
         var gaps = ImportedSnapshot.Gaps([Read("ss-tan.txt"), Read("ss-tanpoi.txt")]);
