@@ -25,6 +25,7 @@ internal static class CaptureCommand
             Description = "Also keep each process's command line (off by default: command lines can hold secrets; never with --redact).",
         };
         var netns = GlobalOptions.NetNs();
+        var all = GlobalOptions.AllNamespaces();
         var noProcesses = GlobalOptions.NoProcesses();
         var command = new Command(
             "capture",
@@ -35,13 +36,15 @@ internal static class CaptureCommand
             "Examples:\n" +
             "  sudo tcpdoctor capture\n" +
             "  sudo tcpdoctor capture --redact -o /tmp/ticket-4711.json.gz\n" +
-            "  sudo tcpdoctor capture --netns blue --sample 5s")
+            "  sudo tcpdoctor capture --netns blue --sample 5s\n" +
+            "  sudo tcpdoctor capture --all-namespaces")
         {
             output,
             sample.Option,
             redact,
             cmdline,
             netns,
+            all,
             noProcesses,
         };
         command.SetAction(async (parse, cancellationToken) =>
@@ -57,8 +60,13 @@ internal static class CaptureCommand
                 throw Usage.Error("--sample longer than 10m: use 'tcpdoctor record' to observe over time.");
             }
 
-            var options = new SnapshotOptions { NetworkNamespace = parse.GetValue(netns), Processes = !parse.GetValue(noProcesses) };
-            var moments = new List<(Snapshot, IReadOnlyDictionary<string, string>)> { Moment(options) };
+            if (parse.GetValue(all) && parse.GetValue(netns) is not null)
+            {
+                throw Usage.Error("--all-namespaces reads every namespace: leave out --netns.");
+            }
+
+            var options = new SnapshotOptions { NetworkNamespace = parse.GetValue(netns), AllNamespaces = parse.GetValue(all), Processes = !parse.GetValue(noProcesses) };
+            var moments = new List<CaptureMoment> { Moment(options) };
             if (wait > TimeSpan.Zero)
             {
                 await Task.Delay(wait, cancellationToken);
@@ -97,20 +105,43 @@ internal static class CaptureCommand
                 throw new TcpDoctorException($"cannot write {path}: {FileErrors.Describe(e)}");
             }
 
-            var sockets = moments[^1].Item1.Sockets.Count;
+            var sockets = moments[^1].Snapshot.Sockets.Count;
             Console.Out.WriteLine($"wrote {path}: {sockets:N0} sockets, {moments.Count} {(moments.Count == 1 ? "moment" : "moments")}, {new FileInfo(path).Length / 1024.0:N0} KiB{(captureOptions.Redact ? ", addresses redacted" : "")}; read it with: tcpdoctor analyze {path}");
             return (int)ExitCode.Ok;
         });
         return command;
     }
 
-    private static (Snapshot, IReadOnlyDictionary<string, string>) Moment(SnapshotOptions options)
+    private static CaptureMoment Moment(SnapshotOptions options)
     {
-        var snapshot = SnapshotReader.Read(options);
-        var files = NetworkNamespace.Run(options.NetworkNamespace, () => CaptureBundle.ReadKernelFiles(ownNamespace: options.NetworkNamespace is null));
-        if (options.NetworkNamespace is not null)
+        if (options.AllNamespaces)
         {
-            // Host-wide limits have no file inside a child namespace: the host's, as a live read takes them.
+            var sweep = SweepReader.Read(options);
+            var byNamespace = new Dictionary<ulong, IReadOnlyDictionary<string, string>>();
+            foreach (var part in sweep.Parts)
+            {
+                try
+                {
+                    byNamespace[part.Netns!.Inode] = Files(part.Netns.Path);
+                }
+                catch (TcpDoctorException)
+                {
+                    // Gone since the sweep read it: its sockets are kept, its counters are not.
+                }
+            }
+
+            return new CaptureMoment(sweep, Files(null), byNamespace);
+        }
+
+        return new CaptureMoment(SnapshotReader.Read(options), Files(options.NetworkNamespace));
+    }
+
+    /// <summary>The kernel files of a namespace (null: ours); the host-wide ones a child namespace lacks come from the host.</summary>
+    private static Dictionary<string, string> Files(string? networkNamespace)
+    {
+        var files = NetworkNamespace.Run(networkNamespace, () => CaptureBundle.ReadKernelFiles(ownNamespace: networkNamespace is null));
+        if (networkNamespace is not null)
+        {
             foreach (var (name, text) in CaptureBundle.ReadKernelFiles())
             {
                 if (name.StartsWith("sys/", StringComparison.Ordinal))
@@ -120,7 +151,7 @@ internal static class CaptureCommand
             }
         }
 
-        return (snapshot, files);
+        return files;
     }
 
     private static string? CommandLine(int pid) =>

@@ -74,7 +74,7 @@ public static class CaptureBundle
     }
 
     /// <summary>Writes a capture of <paramref name="moments"/> (with the kernel files read at each) to <paramref name="output"/>.</summary>
-    public static void Write(Stream output, IReadOnlyList<(Snapshot Snapshot, IReadOnlyDictionary<string, string> Files)> moments, CaptureOptions options)
+    public static void Write(Stream output, IReadOnlyList<CaptureMoment> moments, CaptureOptions options)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(moments);
@@ -101,7 +101,7 @@ public static class CaptureBundle
         }
 
         j.WriteStartArray("moments");
-        foreach (var (snapshot, files) in moments)
+        foreach (var (snapshot, files, namespaceFiles) in moments)
         {
             j.WriteStartObject();
             j.WriteString("time", snapshot.TakenAt);
@@ -136,22 +136,56 @@ public static class CaptureBundle
             }
 
             j.WriteEndArray();
-            j.WriteStartArray("sockets");
-            foreach (var s in snapshot.Sockets)
+            if (snapshot.Parts.Count == 0)
             {
-                WriteSocket(j, s, redactor);
-                if (j.BytesPending > 1 << 16)
+                WriteSockets(j, snapshot.Sockets, redactor);
+            }
+            else
+            {
+                // Every namespace (--all-namespaces): each its sockets and its kernel files; the processes above are the host's.
+                j.WriteStartArray("namespaces");
+                var n = 0;
+                foreach (var part in snapshot.Parts)
                 {
-                    j.Flush();
+                    var identity = part.Netns!;
+                    j.WriteStartObject();
+                    j.WriteString("netns", redactor is null || identity.IsOwn ? identity.Label : $"netns-{++n}");
+                    j.WriteNumber("inode", identity.Inode);
+                    j.WriteBoolean("own", identity.IsOwn);
+                    j.WriteStartObject("files");
+                    foreach (var (name, text) in (namespaceFiles?.GetValueOrDefault(identity.Inode) ?? new Dictionary<string, string>()).OrderBy(f => f.Key, StringComparer.Ordinal))
+                    {
+                        j.WriteString(name, text);
+                    }
+
+                    j.WriteEndObject();
+                    WriteSockets(j, part.Sockets, redactor);
+                    j.WriteEndObject();
                 }
+
+                j.WriteEndArray();
             }
 
-            j.WriteEndArray();
             j.WriteEndObject();
         }
 
         j.WriteEndArray();
         j.WriteEndObject();
+    }
+
+    private static void WriteSockets(Utf8JsonWriter j, IReadOnlyList<TcpSocket> sockets, Redactor? redactor)
+    {
+        j.WriteStartArray("sockets");
+        foreach (var s in sockets)
+        {
+            WriteSocket(j, s, redactor);
+            if (j.BytesPending > 1 << 16)
+            {
+                j.Flush();
+            }
+        }
+
+        j.WriteEndArray();
     }
 
     // [family, state, local, localPort, remote, remotePort, ifindex, cookie, timer, timerMs, timerRetransmits|null,
@@ -271,9 +305,43 @@ public static class CaptureBundle
     private static Snapshot Moment(JsonElement m, string? host)
     {
         var sockets = new List<TcpSocket>();
-        foreach (var row in m.GetProperty("sockets").EnumerateArray())
+        var parts = new List<Snapshot>();
+        var takenAt = m.GetProperty("time").GetDateTimeOffset();
+        if (m.TryGetProperty("namespaces", out var namespaces))
         {
-            sockets.Add(Socket(row));
+            foreach (var ns in namespaces.EnumerateArray())
+            {
+                var mine = new List<TcpSocket>();
+                foreach (var row in ns.GetProperty("sockets").EnumerateArray())
+                {
+                    mine.Add(Socket(row));
+                }
+
+                sockets.AddRange(mine);
+                var inode = ns.GetProperty("inode").GetUInt64();
+                var label = ns.GetProperty("netns").GetString();
+                parts.Add(new Snapshot
+                {
+                    TakenAt = takenAt,
+                    Source = SocketSource.Import,
+                    Sockets = mine,
+                    Kernel = KernelFromFiles(ns.GetProperty("files")),
+                    HostName = host,
+                    Netns = new NetnsIdentity
+                    {
+                        Inode = inode,
+                        IsOwn = ns.TryGetProperty("own", out var own) && own.GetBoolean(),
+                        Name = label is null || label.StartsWith("net:[", StringComparison.Ordinal) ? null : label,
+                    },
+                });
+            }
+        }
+        else
+        {
+            foreach (var row in m.GetProperty("sockets").EnumerateArray())
+            {
+                sockets.Add(Socket(row));
+            }
         }
 
         var byPid = new Dictionary<int, ProcessInfo>();
@@ -300,12 +368,18 @@ public static class CaptureBundle
             }
         }
 
+        var processes = new ProcessTable(owners, [], byPid, byPid.Count, 0, null);
+        if (parts.Count > 0)
+        {
+            return SweepReader.Assemble(parts, processes, Cgroups.CgroupTable.Empty, [], countOnly: false, host);
+        }
+
         return new Snapshot
         {
-            TakenAt = m.GetProperty("time").GetDateTimeOffset(),
+            TakenAt = takenAt,
             Source = SocketSource.Import,
             Sockets = sockets,
-            Processes = new ProcessTable(owners, [], byPid, byPid.Count, 0, null),
+            Processes = processes,
             Kernel = KernelFromFiles(m.GetProperty("files")),
             HostName = host,
         };
@@ -429,6 +503,12 @@ public static class CaptureBundle
         }
     }
 }
+
+/// <summary>
+/// One moment to capture: the snapshot, the kernel files read with it, and for a sweep of every
+/// namespace (<see cref="Snapshot.Parts"/>) each namespace's files by its inode.
+/// </summary>
+public sealed record CaptureMoment(Snapshot Snapshot, IReadOnlyDictionary<string, string> Files, IReadOnlyDictionary<ulong, IReadOnlyDictionary<string, string>>? NamespaceFiles = null);
 
 /// <summary>What <see cref="CaptureBundle.Write"/> records besides the snapshots.</summary>
 public sealed record CaptureOptions

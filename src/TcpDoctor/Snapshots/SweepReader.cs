@@ -105,8 +105,27 @@ public static class SweepReader
             cgroups = SnapshotReader.ResolveCgroups(all, notices);
         }
 
-        // Each namespace judges the processes that own its sockets (an fd limit belongs where its sockets are);
-        // processes owning no TCP socket stay with the own namespace, as in a read of one namespace.
+        timings["total"] = total.Elapsed;
+        return Assemble(parts, processes, cgroups, notices, options.CountOnly, Environment.MachineName, timings);
+    }
+
+    /// <summary>
+    /// One snapshot of the namespaces <paramref name="parts"/> (each with its <see cref="Snapshot.Netns"/>): all of
+    /// their sockets, the host-wide <paramref name="processes"/>, the own namespace's counters. Each part
+    /// judges the processes that own its sockets (an fd limit belongs where its sockets are); processes owning
+    /// no TCP socket stay with the own namespace, as in a read of one namespace. Also what a capture of every
+    /// namespace reads back into.
+    /// </summary>
+    internal static Snapshot Assemble(
+        IReadOnlyList<Snapshot> parts, ProcessTable processes, CgroupTable cgroups, IReadOnlyList<string> notices, bool countOnly, string? hostName,
+        IReadOnlyDictionary<string, TimeSpan>? timings = null)
+    {
+        var all = new List<TcpSocket>(parts.Sum(p => p.Sockets.Count));
+        foreach (var p in parts)
+        {
+            all.AddRange(p.Sockets);
+        }
+
         var judged = new List<Snapshot>(parts.Count);
         var placed = new HashSet<int>();
         foreach (var p in parts)
@@ -126,7 +145,7 @@ public static class SweepReader
 
         for (var i = 0; i < judged.Count; i++)
         {
-            if (judged[i].Netns is { IsOwn: true } && options.Processes)
+            if (judged[i].Netns is { IsOwn: true } && processes.Count > 0)
             {
                 var mine = new Dictionary<int, ProcessInfo>(judged[i].Processes.Processes);
                 foreach (var (pid, info) in processes.Processes)
@@ -142,7 +161,6 @@ public static class SweepReader
         }
 
         var own = judged.FirstOrDefault(p => p.Netns is { IsOwn: true }) ?? judged.FirstOrDefault();
-        timings["total"] = total.Elapsed;
         return new Snapshot
         {
             TakenAt = own?.TakenAt ?? DateTimeOffset.UtcNow,
@@ -152,11 +170,11 @@ public static class SweepReader
             Processes = processes,
             Kernel = own?.Kernel ?? Kernel.KernelState.Empty,
             Cgroups = cgroups,
-            CountOnly = options.CountOnly,
-            HostName = Environment.MachineName,
+            CountOnly = countOnly,
+            HostName = hostName,
             Parts = judged,
             Notices = notices,
-            Timings = timings,
+            Timings = timings ?? new Dictionary<string, TimeSpan>(),
         };
     }
 

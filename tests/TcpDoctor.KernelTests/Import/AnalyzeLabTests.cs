@@ -78,6 +78,8 @@ public sealed class AnalyzeLabTests
         try
         {
             var capture = Cli.Run("capture", "--netns", lab.Name, "--sample", "500ms", "-o", file);
+            var everyFile = file + ".all.json.gz";
+            var every = Cli.Run("capture", "--all-namespaces", "--sample", "0", "-o", everyFile);
             Assert.True(capture.ExitCode == 0, capture.Stderr);
             Assert.StartsWith($"wrote {file}: ", capture.Stdout, StringComparison.Ordinal);
             var live = Cli.Run("diagnose", "--netns", lab.Name, "--sample", "0", "--format", "json");
@@ -97,6 +99,13 @@ public sealed class AnalyzeLabTests
                 a.RootElement.GetProperty("findings").EnumerateArray().Select(Key).Order(),
                 b.RootElement.GetProperty("findings").EnumerateArray().Select(Key).Order());
             Assert.Contains(b.RootElement.GetProperty("limitations").EnumerateArray(), l => l.GetString()!.StartsWith("Captured ", StringComparison.Ordinal));
+
+            // A capture of every namespace: the lab's finding names its namespace.
+            Assert.True(every.ExitCode == 0, every.Stderr);
+            using var c = JsonDocument.Parse(Cli.Run("analyze", everyFile, "--format", "json").Stdout);
+            Assert.Contains(c.RootElement.GetProperty("findings").EnumerateArray(), f =>
+                f.GetProperty("id").GetString() == Catalog.CloseWaitLeak && f.GetProperty("subject").TryGetProperty("netns", out var n) && n.GetString() == lab.Name);
+            File.Delete(everyFile);
         }
         finally
         {

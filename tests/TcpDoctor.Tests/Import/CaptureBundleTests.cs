@@ -25,7 +25,7 @@ public sealed class CaptureBundleTests
     private static CaptureContents RoundTrip(bool redact, out byte[] bytes)
     {
         using var stream = new MemoryStream();
-        CaptureBundle.Write(stream, [(Leak(0), Files), (Leak(1), Files)], new CaptureOptions { ToolVersion = "t", HostName = "web1", Kernel = "6.18", Redact = redact });
+        CaptureBundle.Write(stream, [new CaptureMoment(Leak(0), Files), new CaptureMoment(Leak(1), Files)], new CaptureOptions { ToolVersion = "t", HostName = "web1", Kernel = "6.18", Redact = redact });
         bytes = stream.ToArray();
         Assert.True(CaptureBundle.LooksLikeCapture(bytes));
         return CaptureBundle.Read(new MemoryStream(bytes), "c");
@@ -84,6 +84,29 @@ public sealed class CaptureBundleTests
         var f = Assert.Single(Diagnoser.Judge(c.Current, c.Previous, Thresholds.Default));
         Assert.Equal(Catalog.CloseWaitLeak, f.Id);
         Assert.Equal("php-fpm", f.Subject.Process);
+    }
+
+    [Fact]
+    public void A_capture_of_every_namespace_comes_back_namespace_by_namespace()
+    {
+        static Snapshot Sweep(double at)
+        {
+            var host = new SnapshotBuilder { Netns = new NetnsIdentity { Inode = 1, IsOwn = true } }.At(at).Listen("0.0.0.0:22").Build();
+            var blue = Leak(at) is var l ? new Snapshot { TakenAt = l.TakenAt, Source = l.Source, Sockets = l.Sockets, Kernel = l.Kernel, Netns = new NetnsIdentity { Inode = 7, Name = "blue" } } : null!;
+            return TcpDoctor.Snapshots.SweepReader.Assemble([host, blue], Leak(at).Processes, TcpDoctor.Cgroups.CgroupTable.Empty, [], false, "web1");
+        }
+
+        using var stream = new MemoryStream();
+        var files = new Dictionary<ulong, IReadOnlyDictionary<string, string>> { [7] = new Dictionary<string, string> { ["sys/net/ipv4/tcp_fin_timeout"] = "20\n" } };
+        CaptureBundle.Write(stream, [new CaptureMoment(Sweep(0), Files, files), new CaptureMoment(Sweep(1), Files, files)], new CaptureOptions { ToolVersion = "t", HostName = "web1", Kernel = "6.18" });
+        var c = CaptureBundle.Read(new MemoryStream(stream.ToArray()), "c");
+
+        Assert.Equal(2, c.Current.Parts.Count);
+        var blue = Assert.Single(c.Current.Parts, p => p.Netns!.Name == "blue");
+        Assert.Equal(20, blue.Kernel.Sysctls.TcpFinTimeout);
+        Assert.Equal(Leak(1).Sockets.Count, blue.Sockets.Count);
+        var f = Assert.Single(Diagnoser.Judge(c.Current, c.Previous, Thresholds.Default));
+        Assert.Equal(("blue", 7ul, "php-fpm"), (f.Subject.Netns, f.Subject.NetnsInode!.Value, f.Subject.Process));
     }
 
     [Fact]
