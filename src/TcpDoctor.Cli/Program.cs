@@ -17,6 +17,9 @@ internal static class Program
             "  tcpdoctor list --process nginx --idle-over 10m --format json\n" +
             "  tcpdoctor watch                    live view: states over time, rates, movers, findings\n" +
             "  sudo tcpdoctor summary --netns blue   read another network namespace\n" +
+            "  sudo tcpdoctor diagnose -A           every network namespace (containers, pods), each judged apart\n" +
+            "  sudo tcpdoctor capture --redact      one file with everything a diagnosis reads, for a ticket\n" +
+            "  tcpdoctor analyze ss-output.txt      diagnose from ss/netstat output, a sosreport or a capture\n" +
             "  sudo tcpdoctor reap --finding hung-requests          dry run: what would be destroyed\n" +
             "  sudo tcpdoctor lab hung-requests     reproduce a pathology in a private namespace\n\n" +
             "Exit status: diagnose 0 nothing at warning or above, 1 warning, 2 critical; every verb 3 an expected failure " +
