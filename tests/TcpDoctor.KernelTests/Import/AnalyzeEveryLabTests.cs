@@ -1,0 +1,41 @@
+using TcpDoctor.Diagnosis;
+using TcpDoctor.Import;
+using TcpDoctor.KernelTests.Infrastructure;
+using TcpDoctor.KernelTests.Lab;
+using TcpDoctor.Snapshots;
+
+namespace TcpDoctor.KernelTests.Import;
+
+/// <summary>
+/// For every lab scenario: the real <c>ss -tanpoi</c> of its namespace, analyzed with the namespace's
+/// sysctls given (as an operator would with --set), reaches the findings a live diagnosis reaches, minus
+/// what ss cannot carry (fd limits, the kernel's counters and sockstat), and makes none of its own.
+/// </summary>
+public sealed class AnalyzeEveryLabTests
+{
+    // ss -tanpoi carries no fd limits (fd-exhaustion), no sockstat (orphan-pressure), no conntrack.
+    private static readonly HashSet<string> NotInSs = [Catalog.FdExhaustion, Catalog.OrphanPressure, Catalog.ConntrackTableFull];
+
+    public static TheoryData<string> Scenarios => [.. TcpDoctor.Lab.LabScenarios.All.Select(s => s.Name)];
+
+    private static string Key(Finding f) =>
+        $"{f.Id} {f.Subject.Process} {f.Subject.Pid} {f.Subject.LocalPort} {f.Subject.RemoteAddress} {f.Subject.RemotePort} {f.Subject.State}";
+
+    [Theory]
+    [MemberData(nameof(Scenarios))]
+    public async Task Ss_tanpoi_of_the_lab_reaches_the_live_findings(string scenario)
+    {
+        await using var lab = await LabRun.StartAsync(scenario, $"tdk-ae-{scenario}-{Environment.ProcessId}");
+        var live = lab.Diagnose();
+        var ss = CommandRunner.Run("ip", ["netns", "exec", lab.Name, "ss", "-tanpoi"]);
+        var sysctls = SnapshotReader.Read(new SnapshotOptions { NetworkNamespace = lab.Name, Processes = false }).Kernel.Sysctls;
+
+        var offline = Diagnoser.Judge(ImportedSnapshot.From([InputReader.Read(new StringReader(ss), "ss")], sysctls), null, lab.Scenario.Thresholds);
+
+        var expected = live.Where(f => !NotInSs.Contains(f.Id)).Select(Key).Order().ToList();
+        var found = offline.Select(Key).Order().ToList();
+        Assert.True(
+            expected.SequenceEqual(found),
+            $"{scenario}: live {string.Join("; ", expected)} — from ss {string.Join("; ", found)}");
+    }
+}
