@@ -132,6 +132,12 @@ public static class ImportedSnapshot
                 missing.Add("no processes (findings name ports and peers only)");
             }
 
+            if (t.Format is not (InputFormat.Ss or InputFormat.MacNetstat))
+            {
+                // /proc/net/tcp (and netstat, which reads it) shows a listener's Send-Q as 0, not its backlog; Windows shows no queues.
+                missing.Add("no listen backlog (listen-overflow and syn-recv-pileup not available from this input)");
+            }
+
             if (missing.Count > 0)
             {
                 gaps.Add($"{t.Name} ({t.Describe()}): {string.Join("; ", missing)}.");

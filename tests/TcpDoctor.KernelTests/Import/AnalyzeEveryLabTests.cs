@@ -28,6 +28,7 @@ public sealed class AnalyzeEveryLabTests
         await using var lab = await LabRun.StartAsync(scenario, $"tdk-ae-{scenario}-{Environment.ProcessId}");
         var live = lab.Diagnose();
         var ss = CommandRunner.Run("ip", ["netns", "exec", lab.Name, "ss", "-tanpoi"]);
+        var netstat = CommandRunner.Run("ip", ["netns", "exec", lab.Name, "netstat", "-antp"]);
         var sysctls = SnapshotReader.Read(new SnapshotOptions { NetworkNamespace = lab.Name, Processes = false }).Kernel.Sysctls;
 
         var offline = Diagnoser.Judge(ImportedSnapshot.From([InputReader.Read(new StringReader(ss), "ss")], sysctls), null, lab.Scenario.Thresholds);
@@ -37,5 +38,16 @@ public sealed class AnalyzeEveryLabTests
         Assert.True(
             expected.SequenceEqual(found),
             $"{scenario}: live {string.Join("; ", expected)} — from ss {string.Join("; ", found)}");
+
+        // netstat -antp has no tcp_info, no timers and no listen backlog (its LISTEN Send-Q is 0).
+        var fromNetstat = Diagnoser.Judge(ImportedSnapshot.From([InputReader.Read(new StringReader(netstat), "netstat")], sysctls), null, lab.Scenario.Thresholds)
+            .Select(Key).Order().ToList();
+        var expectedFromNetstat = live.Where(f => !NotInSs.Contains(f.Id) && !NotInNetstat.Contains(f.Id)).Select(Key).Order().ToList();
+        Assert.True(
+            expectedFromNetstat.SequenceEqual(fromNetstat),
+            $"{scenario}: live {string.Join("; ", expectedFromNetstat)} — from netstat {string.Join("; ", fromNetstat)}");
     }
+
+    private static readonly HashSet<string> NotInNetstat =
+        [Catalog.HungRequests, Catalog.StaleEstablished, Catalog.HalfOpenPeer, Catalog.ListenOverflow, Catalog.SynRecvPileup];
 }
