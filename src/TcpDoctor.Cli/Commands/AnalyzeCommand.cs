@@ -5,6 +5,7 @@ using TcpDoctor.Cli.Rendering;
 using TcpDoctor.Diagnosis;
 using TcpDoctor.Import;
 using TcpDoctor.Kernel;
+using TcpDoctor.Snapshots;
 
 namespace TcpDoctor.Cli.Commands;
 
@@ -19,6 +20,11 @@ internal static class AnalyzeCommand
         {
             Description = "ss or netstat output, or a /proc/net/tcp[6] dump; - reads standard input. Several files are one host at one moment (e.g. tcp and tcp6).",
             Arity = ArgumentArity.OneOrMore,
+        };
+        var earlier = new Option<string?>("--earlier")
+        {
+            Description = "An earlier reading of the same host (ss, netstat, /proc dump or sosreport): the files are compared as two moments, " +
+                "their modification times apart, so what stays and what grows is known (the same CLOSE_WAIT still there, growth per second).",
         };
         var thresholdArgs = new ThresholdArgs { AcceptSysctls = true };
         var command = new Command(
@@ -40,6 +46,7 @@ internal static class AnalyzeCommand
             format,
             inputFormat,
             minSeverity,
+            earlier,
         };
         thresholdArgs.AddTo(command);
         command.SetAction(parse =>
@@ -110,14 +117,26 @@ internal static class AnalyzeCommand
             }
             else
             {
-                var snapshot = ImportedSnapshot.From(tables, sysctls, kernel: kernel);
-                result = DiagnosisResult.Judge(snapshot, null, thresholds);
+                var snapshot = ImportedSnapshot.From(tables, sysctls, takenAt: ModifiedAt(paths), kernel: kernel);
+                Snapshot? before = null;
+                if (parse.GetValue(earlier) is { } earlierPath)
+                {
+                    before = Earlier(earlierPath, parse.GetValue(inputFormat), sysctls);
+                    if (before.TakenAt >= snapshot.TakenAt)
+                    {
+                        throw new TcpDoctorException($"--earlier {earlierPath} is not older than {string.Join(", ", paths)} (by modification time): give the earlier reading to --earlier.");
+                    }
+                }
+
+                result = DiagnosisResult.Judge(snapshot, before, thresholds);
+                var compared = before is null ? [] : new[] { $"Compared with {parse.GetValue(earlier)}, {Duration.Format(snapshot.TakenAt - before.TakenAt)} earlier by the files' modification times." };
                 result = new DiagnosisResult
                 {
                     Current = result.Current,
+                    Previous = result.Previous,
                     Thresholds = result.Thresholds,
                     Findings = ImportedSnapshot.Sourced(result.Findings, tables),
-                    Limitations = [.. ImportedSnapshot.Gaps(tables, countersCarried: kernel is not null), .. result.Limitations.Where(l => !l.StartsWith("Instant snapshot", StringComparison.Ordinal) && !l.StartsWith("No tcp_info", StringComparison.Ordinal))],
+                    Limitations = [.. compared, .. ImportedSnapshot.Gaps(tables, countersCarried: kernel is not null), .. result.Limitations.Where(l => !l.StartsWith("Instant snapshot", StringComparison.Ordinal) && !l.StartsWith("No tcp_info", StringComparison.Ordinal))],
                 };
             }
 
@@ -194,6 +213,34 @@ internal static class AnalyzeCommand
         public override void SetLength(long value) => throw new NotSupportedException();
 
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    /// <summary>When the inputs were written: the newest modification time (now for standard input).</summary>
+    private static DateTimeOffset ModifiedAt(IEnumerable<string> paths) =>
+        paths.Select(p => new DateTimeOffset(
+            p == "-" ? DateTime.UtcNow : Directory.Exists(p) ? Directory.GetLastWriteTimeUtc(p) : File.Exists(p) ? File.GetLastWriteTimeUtc(p) : DateTime.UtcNow,
+            TimeSpan.Zero)).Max();
+
+    private static Snapshot Earlier(string path, InputFormat format, Sysctls sysctls)
+    {
+        if (path == "-")
+        {
+            throw Usage.Error("--earlier takes a file, not standard input.");
+        }
+
+        if (SosReport.Is(path))
+        {
+            var (table, kernel) = SosReport.Read(path);
+            return ImportedSnapshot.From([table], sysctls, ModifiedAt([path]), kernel);
+        }
+
+        var input = Read(path, format);
+        if (input.Table is not { } t)
+        {
+            throw Usage.Error($"--earlier {path} is a capture, which holds two moments of its own: analyze it alone.");
+        }
+
+        return ImportedSnapshot.From([t], sysctls, ModifiedAt([path]));
     }
 
     /// <summary>The sysctls an input lacks, from --set net.ipv4.KEY=VALUE over the Linux defaults.</summary>

@@ -112,4 +112,36 @@ public sealed class AnalyzeLabTests
             File.Delete(file);
         }
     }
+
+    [Fact]
+    public async Task An_earlier_reading_shows_which_close_waits_stay()
+    {
+        await using var lab = await LabRun.StartAsync("close-wait-leak", $"tdk-an-early-{Environment.ProcessId}");
+        var first = Path.Combine(Path.GetTempPath(), $"tcpdoctor-early-{Environment.ProcessId}-1.txt");
+        var second = Path.Combine(Path.GetTempPath(), $"tcpdoctor-early-{Environment.ProcessId}-2.txt");
+        try
+        {
+            File.WriteAllText(first, Capture(lab, "ss", "-tanpoi"));
+            File.SetLastWriteTimeUtc(first, DateTime.UtcNow.AddSeconds(-2));
+            File.WriteAllText(second, Capture(lab, "ss", "-tanpoi"));
+
+            var (exit, stdout, stderr) = Cli.Run("analyze", second, "--earlier", first, "--format", "json");
+
+            Assert.True(exit is 1 or 2, stderr);
+            using var json = JsonDocument.Parse(stdout);
+            var f = Assert.Single(json.RootElement.GetProperty("findings").EnumerateArray(), x => x.GetProperty("id").GetString() == Catalog.CloseWaitLeak);
+            Assert.Contains("already in CLOSE_WAIT at the start of the sample: they stay", f.GetProperty("outlook").GetString(), StringComparison.Ordinal);
+            Assert.Contains(json.RootElement.GetProperty("limitations").EnumerateArray(), l => l.GetString()!.StartsWith($"Compared with {first}, 2", StringComparison.Ordinal));
+
+            // The other way round is a mistake, said in one line.
+            var wrong = Cli.Run("analyze", first, "--earlier", second);
+            Assert.Equal(3, wrong.ExitCode);
+            Assert.StartsWith($"tcpdoctor: --earlier {second} is not older than {first}", wrong.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(first);
+            File.Delete(second);
+        }
+    }
 }
