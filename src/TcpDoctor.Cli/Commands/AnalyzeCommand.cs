@@ -64,6 +64,7 @@ internal static class AnalyzeCommand
             var tables = new List<ImportedTable>();
             CaptureContents? capture = null;
             TcpDoctor.Kernel.KernelState? kernel = null;
+            IReadOnlyList<(string Name, ImportedTable Table)> sosNamespaces = [];
             foreach (var path in paths)
             {
                 if (path != "-" && SosReport.Is(path))
@@ -73,9 +74,10 @@ internal static class AnalyzeCommand
                         throw Usage.Error("one sosreport at a time.");
                     }
 
-                    var (table, sosKernel) = SosReport.Read(path);
+                    var (table, sosKernel, namespaces) = SosReport.ReadAll(path);
                     tables.Add(table);
                     kernel = sosKernel;
+                    sosNamespaces = namespaces;
                     continue;
                 }
 
@@ -117,7 +119,9 @@ internal static class AnalyzeCommand
             }
             else
             {
-                var snapshot = ImportedSnapshot.From(tables, sysctls, takenAt: ModifiedAt(paths), kernel: kernel);
+                var snapshot = sosNamespaces.Count > 0 && tables.Count == 1
+                    ? ImportedSnapshot.FromNamespaces(tables[0], kernel, sosNamespaces, sysctls, ModifiedAt(paths))
+                    : ImportedSnapshot.From(tables, sysctls, takenAt: ModifiedAt(paths), kernel: kernel);
                 Snapshot? before = null;
                 if (parse.GetValue(earlier) is { } earlierPath)
                 {

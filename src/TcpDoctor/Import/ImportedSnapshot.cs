@@ -81,6 +81,27 @@ public static class ImportedSnapshot
     }
 
     /// <summary>
+    /// A host read namespace by namespace (a sosreport's per-namespace outputs): the own namespace's
+    /// table with the report's counters, each named namespace's table with the sysctl defaults, judged
+    /// apart like a live sweep. The kernel's inode of a namespace is not in a report: 0.
+    /// </summary>
+    public static Snapshot FromNamespaces(
+        ImportedTable own, KernelState? kernel, IReadOnlyList<(string Name, ImportedTable Table)> namespaces, Sysctls? sysctls = null, DateTimeOffset? takenAt = null)
+    {
+        ArgumentNullException.ThrowIfNull(own);
+        ArgumentNullException.ThrowIfNull(namespaces);
+        var at = takenAt ?? DateTimeOffset.UtcNow;
+        var parts = new List<Snapshot> { From([own], sysctls, at, kernel).InNamespace(new NetnsIdentity { Inode = 0, IsOwn = true, Name = "host" }) };
+        foreach (var (name, table) in namespaces)
+        {
+            parts.Add(From([table], sysctls, at).InNamespace(new NetnsIdentity { Inode = 0, Name = name }));
+        }
+
+        var all = From([own, .. namespaces.Select(n => n.Table)], sysctls, at, kernel);
+        return Snapshots.SweepReader.Assemble(parts, all.Processes, Cgroups.CgroupTable.Empty, all.Notices, countOnly: false, all.HostName);
+    }
+
+    /// <summary>
     /// With several inputs, each finding says which fed it: an <c>input</c> evidence figure naming the
     /// files its sockets were read from. One input needs no saying.
     /// </summary>

@@ -14,7 +14,7 @@ public static class SosReport
     // sos stores /proc/net as the symlink proc/net -> self/net, proc/self -> PID: the links and the PID's files.
     private static readonly string[] Wanted =
     [
-        "sos_commands/networking/netstat_-W_-neopa", "proc/net", "proc/self", "proc/*/net/tcp", "proc/*/net/tcp6", "proc/*/net/snmp",
+        "sos_commands/networking/netstat_-W_-neopa", "sos_commands/networking/ip_netns_exec_*_netstat_-W_-neopa", "proc/net", "proc/self", "proc/*/net/tcp", "proc/*/net/tcp6", "proc/*/net/snmp",
         "proc/*/net/netstat", "proc/*/net/sockstat", "proc/*/net/sockstat6", "proc/sys/net/ipv4/*", "proc/sys/net/core/somaxconn", "version.txt",
     ];
 
@@ -29,6 +29,16 @@ public static class SosReport
     /// <summary>The report's socket table and kernel state; a tarball is unpacked (only the files read) into a temporary directory.</summary>
     /// <exception cref="TcpDoctorException">Not a sosreport with a socket table, or a tarball tar cannot unpack.</exception>
     public static (ImportedTable Table, KernelState Kernel) Read(string path)
+    {
+        var (table, kernel, _) = ReadAll(path);
+        return (table, kernel);
+    }
+
+    /// <summary>
+    /// The same, plus the socket table of every network namespace the networking plugin read
+    /// (<c>ip_netns_exec_NS_netstat_-W_-neopa</c>), by namespace name.
+    /// </summary>
+    public static (ImportedTable Table, KernelState Kernel, IReadOnlyList<(string Name, ImportedTable Table)> Namespaces) ReadAll(string path)
     {
         if (Directory.Exists(path))
         {
@@ -49,7 +59,7 @@ public static class SosReport
         }
     }
 
-    private static (ImportedTable, KernelState) ReadDirectory(string dir, string name)
+    private static (ImportedTable, KernelState, IReadOnlyList<(string, ImportedTable)>) ReadDirectory(string dir, string name)
     {
         ImportedTable? table = null;
         var netstat = Path.Combine(dir, "sos_commands", "networking", "netstat_-W_-neopa");
@@ -73,7 +83,21 @@ public static class SosReport
         var net = Path.Combine(dir, "proc", "net");
         var sys = Path.Combine(dir, "proc", "sys");
         var kernel = KernelStateReader.Read(net, sys);
-        return (table, kernel);
+        var namespaces = new List<(string, ImportedTable)>();
+        var networking = Path.Combine(dir, "sos_commands", "networking");
+        if (Directory.Exists(networking))
+        {
+            const string Prefix = "ip_netns_exec_", Suffix = "_netstat_-W_-neopa";
+            foreach (var file in Directory.EnumerateFiles(networking, Prefix + "*" + Suffix).Order(StringComparer.Ordinal))
+            {
+                var fileName = Path.GetFileName(file);
+                var ns = fileName[Prefix.Length..^Suffix.Length];
+                using var reader = new StreamReader(file);
+                namespaces.Add((ns, InputReader.Read(reader, $"{name} (netns {ns}: netstat -W -neopa)", InputFormat.Netstat)));
+            }
+        }
+
+        return (table, kernel, namespaces);
     }
 
     private static void Untar(string tarball, string into)

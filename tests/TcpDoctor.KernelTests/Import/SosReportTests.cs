@@ -45,4 +45,30 @@ public sealed class SosReportTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task A_sosreport_of_the_host_reads_every_namespace_it_holds()
+    {
+        var sos = Requirements.Tool("sosreport", "/usr/bin/sos");
+        await using var lab = await LabRun.StartAsync("close-wait-leak", $"tdk-sosns-{Environment.ProcessId}");
+        var dir = Directory.CreateTempSubdirectory("tcpdoctor-sos-test-").FullName;
+        try
+        {
+            var (exit, _, stderr) = CommandRunner.RunWithStatus(sos, ["report", "--batch", "--only-plugins", "networking", "--tmp-dir", dir, "--label", "tdkns"], TimeSpan.FromMinutes(4));
+            Assert.True(exit == 0, stderr);
+            var tarball = Assert.Single(Directory.GetFiles(dir, "sosreport-*.tar.*"), f => !f.EndsWith(".md5", StringComparison.Ordinal) && !f.EndsWith(".sha256", StringComparison.Ordinal));
+
+            var cli = Cli.Run("analyze", tarball, "--format", "json");
+
+            Assert.True(cli.ExitCode is 1 or 2, cli.Stderr);
+            using var json = JsonDocument.Parse(cli.Stdout);
+            var f = Assert.Single(json.RootElement.GetProperty("findings").EnumerateArray(), x =>
+                x.GetProperty("subject").TryGetProperty("netns", out var n) && n.GetString() == lab.Name && x.GetProperty("id").GetString() == Catalog.CloseWaitLeak);
+            Assert.Equal(lab.PidOf("php-fpm"), f.GetProperty("subject").GetProperty("pid").GetInt32());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
