@@ -36,7 +36,8 @@ public sealed class DiagnosisResult
             Current = current,
             Previous = previous,
             Thresholds = thresholds,
-            Findings = Diagnoser.Judge(current, previous, thresholds),
+            // One namespace: the context built for the limitations is the one the detectors judge (a pass over every socket less).
+            Findings = current.Parts.Count == 0 ? Diagnoser.Run(context) : Diagnoser.Judge(current, previous, thresholds),
             Limitations = Diagnoser.Limitations(context),
         };
     }
