@@ -21,55 +21,28 @@ public static class CaptureBundle
     public const string FormatName = "tcpdoctor-capture";
     public const int Version = 1;
 
-    /// <summary>The kernel files a capture keeps, relative to /proc (net/ follows the namespace read).</summary>
-    private static readonly string[] NetFiles = ["net/snmp", "net/netstat", "net/sockstat", "net/sockstat6", "net/stat/nf_conntrack"];
-
-    private static readonly string[] SysFiles =
-    [
-        "sys/net/core/somaxconn", "sys/net/netfilter/nf_conntrack_count", "sys/net/netfilter/nf_conntrack_max",
-    ];
-
     /// <summary>Whether the first bytes are gzip's (1f 8b): a capture, not text.</summary>
     public static bool LooksLikeCapture(ReadOnlySpan<byte> head) => head.Length >= 2 && head[0] == 0x1f && head[1] == 0x8b;
 
-    /// <summary>The kernel files of the calling thread's namespace (call it there), keyed as in the bundle.</summary>
+    /// <summary>
+    /// The kernel files of the calling thread's namespace (call it there), keyed by their path under /proc:
+    /// exactly the files the kernel-state parsers read, recorded while they read them.
+    /// </summary>
     public static Dictionary<string, string> ReadKernelFiles(string procRoot = "/proc", bool ownNamespace = true)
     {
         var files = new Dictionary<string, string>(StringComparer.Ordinal);
-        var net = ownNamespace ? Path.Combine(procRoot, "net") : Path.Combine(procRoot, "thread-self", "net");
-        foreach (var name in NetFiles)
+        var live = KernelStateReader.FromDirectories(
+            ownNamespace ? Path.Combine(procRoot, "net") : Path.Combine(procRoot, "thread-self", "net"), Path.Combine(procRoot, "sys"));
+        _ = KernelStateReader.Read(name =>
         {
-            if (ProcFiles.TryReadAllText(Path.Combine(net, name[4..])) is { } text)
+            var text = live(name);
+            if (text is not null)
             {
                 files[name] = text;
             }
-        }
 
-        foreach (var name in SysFiles)
-        {
-            if (ProcFiles.TryReadAllText(Path.Combine(procRoot, name)) is { } text)
-            {
-                files[name] = text;
-            }
-        }
-
-        var ipv4 = Path.Combine(procRoot, "sys", "net", "ipv4");
-        try
-        {
-            foreach (var path in Directory.EnumerateFiles(ipv4))
-            {
-                var name = Path.GetFileName(path);
-                if ((name.StartsWith("tcp_", StringComparison.Ordinal) || name.StartsWith("ip_local_", StringComparison.Ordinal))
-                    && ProcFiles.TryReadAllText(path) is { } text)
-                {
-                    files["sys/net/ipv4/" + name] = text;
-                }
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-        }
-
+            return text;
+        });
         return files;
     }
 
@@ -431,34 +404,9 @@ public static class CaptureBundle
     private static NetAddress Address(JsonElement e) =>
         NetAddress.TryParse(e.GetString(), out var a) ? a : throw new FormatException($"'{e.GetString()}' is not an address");
 
-    /// <summary>The kernel state the captured files say, read by the parsers a live read uses (through a private temporary tree).</summary>
-    private static KernelState KernelFromFiles(JsonElement files)
-    {
-        var root = Directory.CreateTempSubdirectory("tcpdoctor-capture-").FullName;
-        try
-        {
-            foreach (var f in files.EnumerateObject())
-            {
-                // Only the names a capture writes: never a path outside the tree.
-                if (f.Name.Contains("..", StringComparison.Ordinal) || Path.IsPathRooted(f.Name) || !(f.Name.StartsWith("net/", StringComparison.Ordinal) || f.Name.StartsWith("sys/", StringComparison.Ordinal)))
-                {
-                    continue;
-                }
-
-                var path = Path.Combine(root, f.Name);
-                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                File.WriteAllText(path, f.Value.GetString());
-            }
-
-            Directory.CreateDirectory(Path.Combine(root, "net"));
-            Directory.CreateDirectory(Path.Combine(root, "sys"));
-            return KernelStateReader.Read(Path.Combine(root, "net"), Path.Combine(root, "sys"));
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
-    }
+    /// <summary>The kernel state the captured files say, read by the parsers a live read uses.</summary>
+    private static KernelState KernelFromFiles(JsonElement files) =>
+        KernelStateReader.Read(name => files.TryGetProperty(name, out var text) && text.ValueKind == JsonValueKind.String ? text.GetString() : null);
 
     /// <summary>Stable stand-ins for addresses within one capture: the same address, the same token, so groups survive.</summary>
     private sealed class Redactor

@@ -13,23 +13,27 @@ namespace TcpDoctor.Kernel;
 internal static class ConntrackReader
 {
     /// <summary>Null when conntrack is not loaded (no nf_conntrack_count).</summary>
-    public static ConntrackState? Read(string netDir, string sysRoot)
+    public static ConntrackState? Read(string netDir, string sysRoot) =>
+        Read(KernelStateReader.FromDirectories(netDir, sysRoot));
+
+    /// <summary>The same from <paramref name="file"/>: a file's text by its path under /proc ("sys/net/netfilter/nf_conntrack_count", "net/stat/nf_conntrack").</summary>
+    public static ConntrackState? Read(Func<string, string?> file)
     {
-        var netfilter = Path.Combine(sysRoot, "net", "netfilter");
-        if (ProcFiles.TryReadAllText(Path.Combine(netfilter, "nf_conntrack_count")) is not { } countText
+        ArgumentNullException.ThrowIfNull(file);
+        if (file("sys/net/netfilter/nf_conntrack_count") is not { } countText
             || !ProcText.TryParseSigned(countText.AsSpan().Trim(), out long count))
         {
             return null;
         }
 
         long max = 0;
-        if (ProcFiles.TryReadAllText(Path.Combine(netfilter, "nf_conntrack_max")) is { } maxText)
+        if (file("sys/net/netfilter/nf_conntrack_max") is { } maxText)
         {
             _ = ProcText.TryParseSigned(maxText.AsSpan().Trim(), out max);
         }
 
         var state = new ConntrackState { Count = count, Max = max };
-        return ProcFiles.TryReadAllText(Path.Combine(netDir, "stat", "nf_conntrack")) is { } stat ? WithStatistics(state, stat) : state;
+        return file("net/stat/nf_conntrack") is { } stat ? WithStatistics(state, stat) : state;
     }
 
     /// <summary>Adds the drop, early_drop and insert_failed sums of a stat/nf_conntrack file.</summary>

@@ -11,12 +11,29 @@ public static class KernelStateReader
     public const string DefaultNetDir = "/proc/net";
     public const string ThreadNetDir = "/proc/thread-self/net";
 
-    public static KernelState Read(string netDir, string sysDir) => new()
+    public static KernelState Read(string netDir, string sysDir) => Read(FromDirectories(netDir, sysDir));
+
+    /// <summary>
+    /// The kernel state from <paramref name="file"/>, which gives a file's text by its path under /proc
+    /// ("net/snmp", "sys/net/ipv4/tcp_fin_timeout"), null when there is none: the live tree, a sosreport,
+    /// or a capture's recorded files, read by the same parsers.
+    /// </summary>
+    public static KernelState Read(Func<string, string?> file)
     {
-        Tcp = SnmpParser.ReadFile(Path.Combine(netDir, "snmp"), SnmpParser.TcpPrefix),
-        TcpExt = SnmpParser.ReadFile(Path.Combine(netDir, "netstat"), SnmpParser.TcpExtPrefix),
-        SockStat = SockStatParser.Read(netDir),
-        Sysctls = SysctlReader.Read(sysDir),
-        Conntrack = ConntrackReader.Read(netDir, sysDir),
-    };
+        ArgumentNullException.ThrowIfNull(file);
+        return new()
+        {
+            Tcp = file("net/snmp") is { } snmp ? SnmpParser.Parse(snmp, SnmpParser.TcpPrefix) : CounterSet.Empty,
+            TcpExt = file("net/netstat") is { } netstat ? SnmpParser.Parse(netstat, SnmpParser.TcpExtPrefix) : CounterSet.Empty,
+            SockStat = SockStatParser.Parse(file("net/sockstat"), file("net/sockstat6")),
+            Sysctls = SysctlReader.Read(name => file("sys/" + name)),
+            Conntrack = ConntrackReader.Read(file),
+        };
+    }
+
+    /// <summary>Files under /proc by that path, from a net directory ("net/…") and a sys root ("sys/…").</summary>
+    public static Func<string, string?> FromDirectories(string netDir, string sysDir) => name =>
+        name.StartsWith("net/", StringComparison.Ordinal) ? ProcFiles.TryReadAllText(Path.Combine(netDir, name[4..]))
+        : name.StartsWith("sys/", StringComparison.Ordinal) ? ProcFiles.TryReadAllText(Path.Combine(sysDir, name[4..]))
+        : null;
 }

@@ -10,36 +10,40 @@ internal static class SysctlReader
 {
     public const string DefaultSysRoot = "/proc/sys";
 
-    public static Sysctls Read(string sysRoot = DefaultSysRoot)
+    public static Sysctls Read(string sysRoot = DefaultSysRoot) => Read(name => ProcFiles.TryReadAllText(Path.Combine(sysRoot, name)));
+
+    /// <summary>The sysctls from <paramref name="file"/>, which gives a file's text by its path under /proc/sys ("net/ipv4/tcp_fin_timeout"), null when absent.</summary>
+    public static Sysctls Read(Func<string, string?> file)
     {
-        var ipv4 = Path.Combine(sysRoot, "net", "ipv4");
-        var reserved = ReadText(ipv4, "ip_local_reserved_ports");
+        ArgumentNullException.ThrowIfNull(file);
+        string? Ipv4(string name) => file("net/ipv4/" + name);
+        int? Int(string? text) => text is not null && ProcText.TryParseSigned(text.AsSpan().Trim(), out int value) ? value : null;
+        var reserved = Ipv4("ip_local_reserved_ports");
         return new Sysctls
         {
-            LocalPortRange = ReadText(ipv4, "ip_local_port_range") is { } range && TryParsePortRange(range, out var low, out var high) ? (low, high) : null,
+            LocalPortRange = Ipv4("ip_local_port_range") is { } range && TryParsePortRange(range, out var low, out var high) ? (low, high) : null,
             ReservedPorts = reserved is not null && TryParsePortList(reserved, out var list) ? list : [],
-            TcpFinTimeout = ReadInt(ipv4, "tcp_fin_timeout"),
-            TcpTwReuse = ReadInt(ipv4, "tcp_tw_reuse"),
-            TcpMaxTwBuckets = ReadInt(ipv4, "tcp_max_tw_buckets"),
-            TcpMaxOrphans = ReadLong(ipv4, "tcp_max_orphans"),
-            TcpMem = ReadText(ipv4, "tcp_mem") is { } mem && TryParseTcpMem(mem, out var tcpMem) ? tcpMem : null,
-            TcpRetries2 = ReadInt(ipv4, "tcp_retries2"),
-            TcpOrphanRetries = ReadInt(ipv4, "tcp_orphan_retries"),
-            TcpSynRetries = ReadInt(ipv4, "tcp_syn_retries"),
-            TcpSynackRetries = ReadInt(ipv4, "tcp_synack_retries"),
-            TcpMaxSynBacklog = ReadInt(ipv4, "tcp_max_syn_backlog"),
-            Somaxconn = ReadInt(Path.Combine(sysRoot, "net", "core"), "somaxconn"),
-            TcpSyncookies = ReadInt(ipv4, "tcp_syncookies"),
-            TcpKeepaliveTime = ReadInt(ipv4, "tcp_keepalive_time"),
-            TcpKeepaliveIntvl = ReadInt(ipv4, "tcp_keepalive_intvl"),
-            TcpKeepaliveProbes = ReadInt(ipv4, "tcp_keepalive_probes"),
-            TcpAbortOnOverflow = ReadInt(ipv4, "tcp_abort_on_overflow"),
-            TcpTimestamps = ReadInt(ipv4, "tcp_timestamps"),
-            TcpTwReuseDelayMs = ReadInt(ipv4, "tcp_tw_reuse_delay"),
+            TcpFinTimeout = Int(Ipv4("tcp_fin_timeout")),
+            TcpTwReuse = Int(Ipv4("tcp_tw_reuse")),
+            TcpMaxTwBuckets = Int(Ipv4("tcp_max_tw_buckets")),
+            TcpMaxOrphans = Ipv4("tcp_max_orphans") is { } orphans && ProcText.TryParseSigned(orphans.AsSpan().Trim(), out long maxOrphans) ? maxOrphans : null,
+            TcpMem = Ipv4("tcp_mem") is { } mem && TryParseTcpMem(mem, out var tcpMem) ? tcpMem : null,
+            TcpRetries2 = Int(Ipv4("tcp_retries2")),
+            TcpOrphanRetries = Int(Ipv4("tcp_orphan_retries")),
+            TcpSynRetries = Int(Ipv4("tcp_syn_retries")),
+            TcpSynackRetries = Int(Ipv4("tcp_synack_retries")),
+            TcpMaxSynBacklog = Int(Ipv4("tcp_max_syn_backlog")),
+            Somaxconn = Int(file("net/core/somaxconn")),
+            TcpSyncookies = Int(Ipv4("tcp_syncookies")),
+            TcpKeepaliveTime = Int(Ipv4("tcp_keepalive_time")),
+            TcpKeepaliveIntvl = Int(Ipv4("tcp_keepalive_intvl")),
+            TcpKeepaliveProbes = Int(Ipv4("tcp_keepalive_probes")),
+            TcpAbortOnOverflow = Int(Ipv4("tcp_abort_on_overflow")),
+            TcpTimestamps = Int(Ipv4("tcp_timestamps")),
+            TcpTwReuseDelayMs = Int(Ipv4("tcp_tw_reuse_delay")),
         };
     }
 
-    /// <summary>ip_local_port_range: two integers separated by a tab, "32768\t60999".</summary>
     internal static bool TryParsePortRange(ReadOnlySpan<char> text, out int low, out int high)
     {
         low = high = 0;
@@ -101,11 +105,6 @@ internal static class SysctlReader
         return false;
     }
 
-    private static string? ReadText(string dir, string name) => ProcFiles.TryReadAllText(Path.Combine(dir, name));
 
-    private static int? ReadInt(string dir, string name) =>
-        ReadText(dir, name) is { } text && ProcText.TryParseSigned(text.AsSpan().Trim(), out int value) ? value : null;
 
-    private static long? ReadLong(string dir, string name) =>
-        ReadText(dir, name) is { } text && ProcText.TryParseSigned(text.AsSpan().Trim(), out long value) ? value : null;
 }
