@@ -90,43 +90,9 @@ internal sealed class ForeignNetstatParser
         }.Build());
     }
 
-    private bool Endpoint(ReadOnlySpan<char> text, out NetAddress address, out ushort port)
-    {
-        if (_windows)
-        {
-            return EndpointText.TryParse(text, out address, out port);
-        }
-
-        // BSD: the port follows the last dot ("10.0.0.5.443", "*.22", "fe80::1%lo0.123").
-        address = default;
-        port = 0;
-        var dot = text.LastIndexOf('.');
-        if (dot <= 0)
-        {
-            return false;
-        }
-
-        var portText = text[(dot + 1)..];
-        if (portText is not "*" && !ushort.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out port))
-        {
-            return false;
-        }
-
-        var host = text[..dot];
-        var percent = host.IndexOf('%');
-        if (percent >= 0)
-        {
-            host = host[..percent];
-        }
-
-        if (host is "*")
-        {
-            address = NetAddress.IPv6Any;
-            return true;
-        }
-
-        return NetAddress.TryParse(host, out address);
-    }
+    // BSD puts the port after the last dot ("10.0.0.5.443", "*.22", "fe80::1%lo0.123").
+    private bool Endpoint(ReadOnlySpan<char> text, out NetAddress address, out ushort port) =>
+        EndpointText.TryParse(text, out address, out port, _windows ? ':' : '.');
 
     private static TcpState? State(ReadOnlySpan<char> text) => text switch
     {
