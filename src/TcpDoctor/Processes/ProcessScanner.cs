@@ -235,7 +235,7 @@ public static class ProcessScanner
     }
 
     /// <summary>The numeric entries of /proc, ascending: one per thread-group leader.</summary>
-    private static unsafe List<int> ListPids(int procFd)
+    internal static unsafe List<int> ListPids(int procFd)
     {
         const int BufferBytes = 32 * 1024;
         var pids = new List<int>(512);

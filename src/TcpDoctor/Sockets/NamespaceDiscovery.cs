@@ -18,21 +18,25 @@ public static class NamespaceDiscovery
         var (nsfs, own) = FileSyscalls.IdentityOf(Path.Combine(procRoot, "thread-self", "ns", "net"))
             ?? throw new TcpDoctorException($"cannot read this process's network namespace ({procRoot}/thread-self/ns/net)");
 
-        // inode -> lowest pid in it
+        // inode -> lowest pid in it (the pids come in ascending order, as the /proc/*/fd scan lists them)
         var byInode = new Dictionary<ulong, int>();
-        foreach (var dir in Directory.EnumerateDirectories(procRoot))
+        var procFd = Processes.ProcessScanner.OpenProcRoot(procRoot);
+        List<int> pids;
+        try
         {
-            var name = Path.GetFileName(dir.AsSpan());
-            if (!int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
-            {
-                continue;
-            }
+            pids = Processes.ProcessScanner.ListPids(procFd);
+        }
+        finally
+        {
+            _ = FileSyscalls.Close(procFd);
+        }
 
+        foreach (var pid in pids)
+        {
             // Fails for a process that exited, a kernel thread without one, or (not root) another user's process.
-            if (FileSyscalls.InodeOf(string.Create(CultureInfo.InvariantCulture, $"{procRoot}/{pid}/ns/net")) is { } inode
-                && (!byInode.TryGetValue(inode, out var seen) || pid < seen))
+            if (FileSyscalls.InodeOf(string.Create(CultureInfo.InvariantCulture, $"{procRoot}/{pid}/ns/net")) is { } inode)
             {
-                byInode[inode] = pid;
+                _ = byInode.TryAdd(inode, pid);
             }
         }
 
