@@ -98,7 +98,7 @@ public static class ImportedSnapshot
         }
 
         var all = From([own, .. namespaces.Select(n => n.Table)], sysctls, at, kernel);
-        return Snapshots.SweepReader.Assemble(parts, all.Processes, Cgroups.CgroupTable.Empty, all.Notices, countOnly: false, all.HostName);
+        return Snapshots.SweepReader.Assemble(parts, all.Processes, Cgroups.CgroupTable.Empty, all.Notices, countOnly: false, all.HostName, all: all.Sockets);
     }
 
     /// <summary>

@@ -80,12 +80,7 @@ public static class SweepReader
             notices.Add($"{vanished} network {(vanished == 1 ? "namespace" : "namespaces")} disappeared during the sweep (a container or 'ip netns' namespace removed meanwhile) and {(vanished == 1 ? "is" : "are")} not counted.");
         }
 
-        var all = new List<TcpSocket>(parts.Sum(p => p.Sockets.Count));
-        foreach (var p in parts)
-        {
-            all.AddRange(p.Sockets);
-        }
-
+        var all = AllSockets(parts);
         var processes = ProcessTable.Empty;
         if (options.Processes)
         {
@@ -106,7 +101,19 @@ public static class SweepReader
         }
 
         timings["total"] = total.Elapsed;
-        return Assemble(parts, processes, cgroups, notices, options.CountOnly, Environment.MachineName, timings);
+        return Assemble(parts, processes, cgroups, notices, options.CountOnly, Environment.MachineName, timings, all);
+    }
+
+    /// <summary>Every part's sockets in one list, in part order.</summary>
+    internal static List<TcpSocket> AllSockets(IReadOnlyList<Snapshot> parts)
+    {
+        var all = new List<TcpSocket>(parts.Sum(p => p.Sockets.Count));
+        foreach (var p in parts)
+        {
+            all.AddRange(p.Sockets);
+        }
+
+        return all;
     }
 
     /// <summary>
@@ -114,17 +121,13 @@ public static class SweepReader
     /// their sockets, the host-wide <paramref name="processes"/>, the own namespace's counters. Each part
     /// judges the processes that own its sockets (an fd limit belongs where its sockets are); processes owning
     /// no TCP socket stay with the own namespace, as in a read of one namespace. Also what a capture of every
-    /// namespace reads back into.
+    /// namespace reads back into. <paramref name="all"/>: the parts' sockets in one list, when the caller has it already.
     /// </summary>
     internal static Snapshot Assemble(
         IReadOnlyList<Snapshot> parts, ProcessTable processes, CgroupTable cgroups, IReadOnlyList<string> notices, bool countOnly, string? hostName,
-        IReadOnlyDictionary<string, TimeSpan>? timings = null)
+        IReadOnlyDictionary<string, TimeSpan>? timings = null, IReadOnlyList<TcpSocket>? all = null)
     {
-        var all = new List<TcpSocket>(parts.Sum(p => p.Sockets.Count));
-        foreach (var p in parts)
-        {
-            all.AddRange(p.Sockets);
-        }
+        all ??= AllSockets(parts);
 
         var judged = new List<Snapshot>(parts.Count);
         var placed = new HashSet<int>();
