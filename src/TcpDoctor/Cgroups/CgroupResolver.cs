@@ -70,11 +70,17 @@ public sealed class CgroupResolver
                     continue;
                 }
 
-                if (!_byId.TryGetValue(id, out var info) && !walked && !_gone.Contains(id))
+                // An id not in the map: one walk per call finds the cgroups made since; what it does not find is gone.
+                if (!_byId.TryGetValue(id, out var info) && !_gone.Contains(id))
                 {
-                    _byId = Walk(root);
-                    walked = true;
-                    if (!_byId.TryGetValue(id, out info))
+                    if (!walked)
+                    {
+                        _byId = Walk(root);
+                        walked = true;
+                        _ = _byId.TryGetValue(id, out info);
+                    }
+
+                    if (info is null)
                     {
                         if (_gone.Count > 65536)
                         {
@@ -83,10 +89,6 @@ public sealed class CgroupResolver
 
                         _ = _gone.Add(id);
                     }
-                }
-                else if (info is null && walked && !_byId.TryGetValue(id, out info))
-                {
-                    _ = _gone.Add(id);
                 }
 
                 if (info is not null)
