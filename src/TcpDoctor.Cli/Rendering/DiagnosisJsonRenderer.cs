@@ -54,25 +54,7 @@ internal sealed class DiagnosisJsonRenderer : IRenderer<DiagnosisReport>
             j.WriteNumber("netnsInode", inode);
         }
 
-        if (s.Cgroup is { } cgroup)
-        {
-            j.WriteString("cgroup", cgroup);
-        }
-
-        if (s.Unit is { } unit)
-        {
-            j.WriteString("unit", unit);
-        }
-
-        if (s.Container is { } container)
-        {
-            j.WriteString("container", container);
-        }
-
-        if (s.Pod is { } pod)
-        {
-            j.WriteString("pod", pod);
-        }
+        JsonOutput.WriteCgroup(j, s.Cgroup, s.Unit, s.Container, s.Pod);
     }
 
     public static void WriteFinding(Utf8JsonWriter j, Finding f)

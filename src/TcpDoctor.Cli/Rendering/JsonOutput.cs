@@ -13,6 +13,30 @@ internal static class JsonOutput
 
     public static Stream Stdout() => Console.OpenStandardOutput();
 
+    /// <summary>Where something runs, as the contracts name it: <c>cgroup</c>, then those of <c>unit</c>, <c>container</c>, <c>pod</c> that are known.</summary>
+    public static void WriteCgroup(Utf8JsonWriter j, string? cgroup, string? unit, string? container, string? pod)
+    {
+        if (cgroup is not null)
+        {
+            j.WriteString("cgroup", cgroup);
+        }
+
+        if (unit is not null)
+        {
+            j.WriteString("unit", unit);
+        }
+
+        if (container is not null)
+        {
+            j.WriteString("container", container);
+        }
+
+        if (pod is not null)
+        {
+            j.WriteString("pod", pod);
+        }
+    }
+
     /// <summary>host, takenAt, source and netns: how every snapshot-based JSON document starts.</summary>
     public static void WriteSnapshotHeader(Utf8JsonWriter j, Snapshot snapshot)
     {

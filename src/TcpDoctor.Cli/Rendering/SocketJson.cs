@@ -38,21 +38,7 @@ internal static class SocketJson
 
         if (snapshot.Cgroups.Get(s.CgroupId) is { } cgroup)
         {
-            j.WriteString("cgroup", cgroup.Path);
-            if (cgroup.Unit is { } unit)
-            {
-                j.WriteString("unit", unit);
-            }
-
-            if (cgroup.Container is { } container)
-            {
-                j.WriteString("container", container);
-            }
-
-            if (cgroup.Pod is { } pod)
-            {
-                j.WriteString("pod", pod);
-            }
+            JsonOutput.WriteCgroup(j, cgroup.Path, cgroup.Unit, cgroup.Container, cgroup.Pod);
         }
 
         j.WriteNumber("uid", s.Uid);

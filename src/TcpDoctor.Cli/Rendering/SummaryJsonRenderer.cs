@@ -62,22 +62,7 @@ internal sealed class SummaryJsonRenderer : IRenderer<SummaryReport>
             {
                 var c = g.Cgroup;
                 j.WriteStartObject();
-                j.WriteString("cgroup", c.Path);
-                if (c.Unit is { } unit)
-                {
-                    j.WriteString("unit", unit);
-                }
-
-                if (c.Container is { } container)
-                {
-                    j.WriteString("container", container);
-                }
-
-                if (c.Pod is { } pod)
-                {
-                    j.WriteString("pod", pod);
-                }
-
+                JsonOutput.WriteCgroup(j, c.Path, c.Unit, c.Container, c.Pod);
                 j.WriteNumber("total", g.Counts.Total);
                 JsonOutput.WriteStates(j, "states", g.Counts, nonZeroOnly: true);
                 j.WriteEndObject();
