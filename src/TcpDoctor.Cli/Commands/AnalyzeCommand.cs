@@ -266,6 +266,7 @@ internal static class AnalyzeCommand
                 "net.ipv4.tcp_max_orphans" => sysctls with { TcpMaxOrphans = Int() },
                 "net.ipv4.tcp_retries2" => sysctls with { TcpRetries2 = Int() },
                 "net.ipv4.tcp_syn_retries" => sysctls with { TcpSynRetries = Int() },
+                "net.ipv4.tcp_syn_linear_timeouts" => sysctls with { TcpSynLinearTimeouts = Int() },
                 "net.ipv4.tcp_synack_retries" => sysctls with { TcpSynackRetries = Int() },
                 "net.ipv4.tcp_max_syn_backlog" => sysctls with { TcpMaxSynBacklog = Int() },
                 "net.ipv4.tcp_keepalive_time" => sysctls with { TcpKeepaliveTime = Int() },
@@ -274,7 +275,7 @@ internal static class AnalyzeCommand
                 "net.ipv4.tcp_tw_reuse" => sysctls with { TcpTwReuse = Int() },
                 "net.core.somaxconn" => sysctls with { Somaxconn = Int() },
                 _ => throw new TcpDoctorException(
-                    $"--set: '{key}' is not a sysctl analyze knows: net.ipv4.ip_local_port_range, tcp_fin_timeout, tcp_max_tw_buckets, tcp_max_orphans, tcp_retries2, tcp_syn_retries, tcp_synack_retries, tcp_max_syn_backlog, tcp_keepalive_time, tcp_keepalive_intvl, tcp_keepalive_probes, tcp_tw_reuse, net.core.somaxconn."),
+                    $"--set: '{key}' is not a sysctl analyze knows: net.ipv4.ip_local_port_range, tcp_fin_timeout, tcp_max_tw_buckets, tcp_max_orphans, tcp_retries2, tcp_syn_retries, tcp_syn_linear_timeouts, tcp_synack_retries, tcp_max_syn_backlog, tcp_keepalive_time, tcp_keepalive_intvl, tcp_keepalive_probes, tcp_tw_reuse, net.core.somaxconn."),
             };
         }
 

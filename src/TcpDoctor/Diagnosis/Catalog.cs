@@ -16,6 +16,13 @@ public static class Catalog
     public const string OrphanPressure = "orphan-pressure";
     public const string ClientConnectionHog = "client-connection-hog";
     public const string FdExhaustion = "fd-exhaustion";
+    public const string ZeroWindowStall = "zero-window-stall";
+    public const string ReceiveBacklog = "receive-backlog";
+    public const string SynSentPileup = "syn-sent-pileup";
+    public const string KeepaliveUnanswered = "keepalive-unanswered";
+    public const string ResetStorm = "reset-storm";
+    public const string RetransmitHotspot = "retransmit-hotspot";
+    public const string BoundPortExhaustion = "bound-port-exhaustion";
 
     public static IReadOnlyList<CatalogEntry> All { get; } =
     [
@@ -45,6 +52,20 @@ public static class Catalog
             "One client holds most of a service's connections: a leak or retry storm on its side, or stale sessions.", Severity.Warning),
         new(FdExhaustion, "File-descriptor exhaustion",
             "A process nears its open-files limit; then accept() and connect() fail with EMFILE.", Severity.Warning),
+        new(ZeroWindowStall, "Zero-window stall",
+            "The peer stopped reading: it advertises a zero window, the kernel probes it forever and the writer blocks.", Severity.Warning),
+        new(ReceiveBacklog, "Receive backlog",
+            "A process on this host stopped reading: data waits in its receive queues and its peers stall.", Severity.Warning),
+        new(SynSentPileup, "SYN_SENT pile-up",
+            "Connects to a destination that does not answer pile up in SYN_SENT until tcp_syn_retries gives up (about 2 minutes).", Severity.Warning),
+        new(KeepaliveUnanswered, "Keepalive unanswered",
+            "Keepalive probes on idle connections go unanswered: the peer vanished; the kernel gives up after the last probe.", Severity.Info),
+        new(ResetStorm, "Reset storm",
+            "Connections end in resets instead of closes: aborts on close or timeout, SO_LINGER 0, or a middlebox.", Severity.Warning),
+        new(RetransmitHotspot, "Retransmit hotspot",
+            "Loss concentrated on one peer, or host-wide: segments are sent again and again, and everything on that path slows.", Severity.Warning),
+        new(BoundPortExhaustion, "Bound-port exhaustion",
+            "Ports taken by bind() (bound-only sockets, listeners in the ephemeral range) are skipped by every connect(): all destinations starve at once.", Severity.Warning),
     ];
 
     public static CatalogEntry? Find(string id) => All.FirstOrDefault(e => string.Equals(e.Id, id, StringComparison.OrdinalIgnoreCase));

@@ -21,6 +21,13 @@ public static class Diagnoser
         new OrphanPressureDetector(),
         new ClientConnectionHogDetector(),
         new FdExhaustionDetector(),
+        new ZeroWindowStallDetector(),
+        new ReceiveBacklogDetector(),
+        new SynSentPileupDetector(),
+        new KeepaliveUnansweredDetector(),
+        new ResetStormDetector(),
+        new RetransmitHotspotDetector(),
+        new BoundPortExhaustionDetector(),
     ];
 
     /// <summary>

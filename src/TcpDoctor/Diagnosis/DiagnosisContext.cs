@@ -15,7 +15,7 @@ public sealed class DiagnosisContext
     private readonly List<TcpSocket> _listeners = [];
     private readonly Dictionary<ushort, List<NetAddress>> _listenAddressesByPort = [];
     private readonly Dictionary<(NetAddress, ushort), TcpSocket> _listenerByEndpoint = [];
-    private HashSet<TupleKey>? _previousTuples;
+    private Dictionary<TupleKey, TcpSocket>? _previousByTuple;
     private Dictionary<(NetAddress, ushort), TcpSocket>? _previousListeners;
 
     public DiagnosisContext(Snapshot current, Snapshot? previous = null, Thresholds? thresholds = null)
@@ -154,28 +154,31 @@ public sealed class DiagnosisContext
         OwnerKey.Of(command, command is null && OpenedByThisHost(socket) ? (ushort)0 : socket.LocalPort);
 
     /// <summary>Whether the previous snapshot already had this connection (any state).</summary>
-    internal bool ExistedBefore(TcpSocket socket)
+    internal bool ExistedBefore(TcpSocket socket) => PreviousOf(socket) is not null;
+
+    /// <summary>The same connection (4-tuple, any state but LISTEN) in the previous snapshot, or null.</summary>
+    internal TcpSocket? PreviousOf(TcpSocket socket)
     {
         if (Previous is null)
         {
-            return false;
+            return null;
         }
 
-        if (_previousTuples is null)
+        if (_previousByTuple is null)
         {
-            var set = new HashSet<TupleKey>(Previous.Sockets.Count);
+            var map = new Dictionary<TupleKey, TcpSocket>(Previous.Sockets.Count);
             foreach (var s in Previous.Sockets)
             {
                 if (s.State != TcpState.Listen)
                 {
-                    set.Add(TupleKey.Of(s));
+                    map.TryAdd(TupleKey.Of(s), s);
                 }
             }
 
-            _previousTuples = set;
+            _previousByTuple = map;
         }
 
-        return _previousTuples.Contains(TupleKey.Of(socket));
+        return _previousByTuple.GetValueOrDefault(TupleKey.Of(socket));
     }
 
     /// <summary>The same listener in the previous snapshot, for per-listener drop deltas.</summary>
@@ -213,6 +216,25 @@ public sealed class DiagnosisContext
             if (!groups.TryGetValue(key, out var list))
             {
                 groups[key] = list = [];
+            }
+
+            list.Add(s);
+        }
+
+        return groups;
+    }
+
+    /// <summary>Sockets grouped by <paramref name="key"/>, groups in first-seen order.</summary>
+    internal static Dictionary<TKey, List<TcpSocket>> Group<TKey>(IEnumerable<TcpSocket> sockets, Func<TcpSocket, TKey> key)
+        where TKey : notnull
+    {
+        var groups = new Dictionary<TKey, List<TcpSocket>>();
+        foreach (var s in sockets)
+        {
+            var k = key(s);
+            if (!groups.TryGetValue(k, out var list))
+            {
+                groups[k] = list = [];
             }
 
             list.Add(s);

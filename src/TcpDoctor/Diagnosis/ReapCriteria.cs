@@ -23,6 +23,16 @@ public static class ReapCriteria
             "syn-recv-pileup: destroying a half-open handshake only frees its slot for the next SYN, and the client retries: keep net.ipv4.tcp_syncookies=1, filter the sources, raise the backlog (tcpdoctor explain syn-recv-pileup)",
         Catalog.ConntrackTableFull =>
             "conntrack-table-full is about conntrack entries, not sockets: raise net.netfilter.nf_conntrack_max or shorten the conntrack timeouts",
+        Catalog.ReceiveBacklog =>
+            "receive-backlog: the process here stopped reading, and destroying its connections loses the unread data and leaves it as stuck as before: find what blocks the reader, or restart it",
+        Catalog.SynSentPileup =>
+            "syn-sent-pileup: a connect in SYN_SENT fails by itself when tcp_syn_retries runs out, and destroying it only makes the caller retry at once: give the connects a timeout and mend the path or the destination",
+        Catalog.ResetStorm =>
+            "reset-storm: the reset connections are already gone; find who aborts them (tcpdoctor explain reset-storm)",
+        Catalog.RetransmitHotspot =>
+            "retransmit-hotspot is loss on the path, and destroying connections does not mend it: find the lossy hop (mtr), the full queue or the bad link",
+        Catalog.BoundPortExhaustion =>
+            "bound-port-exhaustion: bound-only sockets are in no connection table SOCK_DESTROY can reach, and listeners are services: make the process bind with IP_BIND_ADDRESS_NO_PORT or not at all, or restart it",
         _ => null,
     };
 
@@ -63,6 +73,14 @@ public static class ReapCriteria
                 && s.State is TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.LastAck or TcpState.Closing
                 && RetransmitClock.Retransmits(s) >= context.Thresholds.HalfOpenRetransmits
                 && (s.SendQueue != 0 || s.Info.Unacked != 0));
+
+    /// <summary>zero-window-stall: still waiting on a zero window past zeroWindowAfter with data queued (the writer is blocked).</summary>
+    internal static ReapableSockets ZeroWindowStall(DiagnosisContext context, IReadOnlyList<TcpSocket> sockets) =>
+        ReapableSockets.Where(sockets, s => Detectors.ZeroWindowStallDetector.IsStalled(context, s));
+
+    /// <summary>keepalive-unanswered: idle, with keepalive probes the peer has not answered (still so when re-read).</summary>
+    internal static ReapableSockets KeepaliveUnanswered(IReadOnlyList<TcpSocket> sockets) =>
+        ReapableSockets.Where(sockets, Detectors.KeepaliveUnansweredDetector.IsUnanswered);
 
     /// <summary>
     /// orphan-pressure: orphans that are stuck, not finishing — FIN_WAIT2 (all data delivered, waiting for the

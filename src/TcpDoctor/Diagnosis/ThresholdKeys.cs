@@ -45,6 +45,21 @@ public static class ThresholdKeys
         Frac("clientHogUnhealthyShare", "client-connection-hog: share of the client's connections stale or stuck (CLOSE_WAIT, handshake) that makes a warning", t => t.ClientHogUnhealthyShare, (t, v) => t with { ClientHogUnhealthyShare = v }),
         Frac("fdWarning", "fd-exhaustion: open fds as a fraction of the soft RLIMIT_NOFILE", t => t.FdWarning, (t, v) => t with { FdWarning = v }),
         Frac("fdCritical", "fd-exhaustion: critical fraction", t => t.FdCritical, (t, v) => t with { FdCritical = v }),
+        Dur("zeroWindowAfter", "zero-window-stall: the peer's window shut at least this long since the last data went out", t => t.ZeroWindowAfter, (t, v) => t with { ZeroWindowAfter = v }),
+        Count("zeroWindowWarning", "zero-window-stall: stalled connections of one process to one peer that make a warning (or one stalled for hungAfter)", t => t.ZeroWindowWarning, (t, v) => t with { ZeroWindowWarning = v }),
+        Dur("receiveBacklogAfter", "receive-backlog: unread data, and nothing received, for at least this long", t => t.ReceiveBacklogAfter, (t, v) => t with { ReceiveBacklogAfter = v }),
+        Count("receiveBacklogWarning", "receive-backlog: backlogged connections of one process that make a warning (any at its buffer limit does too)", t => t.ReceiveBacklogWarning, (t, v) => t with { ReceiveBacklogWarning = v }),
+        Count("synSentWarning", "syn-sent-pileup: connects retrying their SYN toward one destination", t => t.SynSentWarning, (t, v) => t with { SynSentWarning = v }),
+        Count("synSentCritical", "syn-sent-pileup: critical count", t => t.SynSentCritical, (t, v) => t with { SynSentCritical = v }),
+        Count("keepaliveWarning", "keepalive-unanswered: connections to one peer with unanswered keepalive probes that make a warning", t => t.KeepaliveWarning, (t, v) => t with { KeepaliveWarning = v }),
+        Frac("resetShare", "reset-storm: connections reset as a share of connections opened over the sample…", t => t.ResetShare, (t, v) => t with { ResetShare = v }),
+        new("resetRate", ThresholdKind.Factor, "reset-storm: …and at least this many per second",
+            t => t.ResetRate.ToString(Inv), (t, v) => t with { ResetRate = ParseFactor("resetRate", v) }),
+        Frac("retransmitHostWarning", "retransmit-hotspot: retransmitted segments as a share of segments sent, host-wide", t => t.RetransmitHostWarning, (t, v) => t with { RetransmitHostWarning = v }),
+        Frac("retransmitPeerWarning", "retransmit-hotspot: the same share toward one peer", t => t.RetransmitPeerWarning, (t, v) => t with { RetransmitPeerWarning = v }),
+        Count("retransmitMinSegments", "retransmit-hotspot: data segments a peer (or the host) must have sent to be judged", t => t.RetransmitMinSegments, (t, v) => t with { RetransmitMinSegments = v }),
+        Frac("boundPortsWarning", "bound-port-exhaustion: ephemeral ports taken by bind() (bound-only sockets, listeners) as a fraction of the usable ports", t => t.BoundPortsWarning, (t, v) => t with { BoundPortsWarning = v }),
+        Frac("boundPortsCritical", "bound-port-exhaustion: critical fraction", t => t.BoundPortsCritical, (t, v) => t with { BoundPortsCritical = v }),
     ];
 
     /// <summary>The key named <paramref name="name"/> (camelCase or kebab-case, any case), or null.</summary>
@@ -125,6 +140,16 @@ public static class ThresholdKeys
         if (t.FdWarning > t.FdCritical)
         {
             return ("fdWarning", "fdCritical");
+        }
+
+        if (t.SynSentWarning > t.SynSentCritical)
+        {
+            return ("synSentWarning", "synSentCritical");
+        }
+
+        if (t.BoundPortsWarning > t.BoundPortsCritical)
+        {
+            return ("boundPortsWarning", "boundPortsCritical");
         }
 
         return null;

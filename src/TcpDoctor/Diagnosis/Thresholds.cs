@@ -134,4 +134,44 @@ public sealed record Thresholds
     public double FdWarning { get; init; } = 0.8;
 
     public double FdCritical { get; init; } = 0.95;
+
+    /// <summary>zero-window-stall: a send counts as stalled once the peer's window has stayed shut this long (since its last data went out).</summary>
+    public TimeSpan ZeroWindowAfter { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>zero-window-stall: stalled connections of one (process, peer) that make a warning (fewer are info, unless one waited --hung-after).</summary>
+    public int ZeroWindowWarning { get; init; } = 5;
+
+    /// <summary>receive-backlog: unread data, and nothing received, for at least this long.</summary>
+    public TimeSpan ReceiveBacklogAfter { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>receive-backlog: backlogged connections of one process that make a warning (any at the buffer limit does too).</summary>
+    public int ReceiveBacklogWarning { get; init; } = 5;
+
+    /// <summary>syn-sent-pileup: connects retrying their SYN toward one destination that make a warning.</summary>
+    public int SynSentWarning { get; init; } = 10;
+
+    public int SynSentCritical { get; init; } = 100;
+
+    /// <summary>keepalive-unanswered: connections to one peer whose keepalive probes go unanswered that make a warning.</summary>
+    public int KeepaliveWarning { get; init; } = 10;
+
+    /// <summary>reset-storm: connections reset as a share of connections opened over the sample…</summary>
+    public double ResetShare { get; init; } = 0.1;
+
+    /// <summary>…and at least this many per second.</summary>
+    public double ResetRate { get; init; } = 10;
+
+    /// <summary>retransmit-hotspot: retransmitted segments as a share of segments sent, host-wide.</summary>
+    public double RetransmitHostWarning { get; init; } = 0.02;
+
+    /// <summary>retransmit-hotspot: the same share for one peer.</summary>
+    public double RetransmitPeerWarning { get; init; } = 0.1;
+
+    /// <summary>retransmit-hotspot: data segments a peer (or the host) must have sent to be judged: a few lost segments are not a hotspot.</summary>
+    public int RetransmitMinSegments { get; init; } = 200;
+
+    /// <summary>bound-port-exhaustion: ports of the ephemeral range taken by bind() (bound-only sockets and listeners), as a fraction of the usable ports.</summary>
+    public double BoundPortsWarning { get; init; } = 0.5;
+
+    public double BoundPortsCritical { get; init; } = 0.8;
 }

@@ -263,6 +263,12 @@ internal sealed class SsTextParser
             case "data_segs_out":
                 i = i with { DataSegsOut = U32(value) };
                 break;
+            case "notsent":
+                i = i with { NotSentBytes = U32(value) };
+                break;
+            case "snd_wnd":
+                i = i with { SendWindow = U32(value) };
+                break;
             default:
                 return;
         }

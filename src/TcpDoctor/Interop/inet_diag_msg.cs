@@ -38,6 +38,10 @@ internal static class inet_diag_msg
     internal const byte EXT_SKMEMINFO = 1 << (INET_DIAG_SKMEMINFO - 1);
     internal const byte EXT_SHUTDOWN = 1 << (INET_DIAG_SHUTDOWN - 1);
 
+    /// <summary>SK_MEMINFO_RMEM_ALLOC and SK_MEMINFO_RCVBUF: receive memory in use and its limit (bytes, with skb overhead).</summary>
+    internal const int SK_MEMINFO_RMEM_ALLOC = 0;
+    internal const int SK_MEMINFO_RCVBUF = 1;
+
     /// <summary>SK_MEMINFO_DROPS: index of the per-socket drop counter in the SKMEMINFO u32 array.</summary>
     internal const int SK_MEMINFO_DROPS = 8;
 }

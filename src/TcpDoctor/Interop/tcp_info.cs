@@ -32,6 +32,8 @@ internal static class tcp_info
     internal const int tcpi_data_segs_in = 152;    // u32, 4.6
     internal const int tcpi_data_segs_out = 156;   // u32, 4.6
     internal const int tcpi_bytes_sent = 200;      // u64, 4.19
+    internal const int tcpi_snd_wnd = 228;         // u32 bytes, 5.4: the peer's advertised window
+    internal const int tcpi_rcv_wnd = 232;         // u32 bytes, 6.2: the window this side advertises
     internal const int tcpi_total_rto = 240;       // u16, 6.7
     internal const int tcpi_total_rto_time = 244;  // u32 ms, 6.7
 

@@ -31,6 +31,7 @@ internal static class SysctlReader
             TcpRetries2 = Int(Ipv4("tcp_retries2")),
             TcpOrphanRetries = Int(Ipv4("tcp_orphan_retries")),
             TcpSynRetries = Int(Ipv4("tcp_syn_retries")),
+            TcpSynLinearTimeouts = Int(Ipv4("tcp_syn_linear_timeouts")),
             TcpSynackRetries = Int(Ipv4("tcp_synack_retries")),
             TcpMaxSynBacklog = Int(Ipv4("tcp_max_syn_backlog")),
             Somaxconn = Int(file("net/core/somaxconn")),

@@ -27,6 +27,9 @@ public sealed record Sysctls
 
     public int? TcpSynRetries { get; init; }
 
+    /// <summary>net.ipv4.tcp_syn_linear_timeouts (newer kernels): SYN retransmits at the initial RTO before the backoff doubles; null on older kernels (none).</summary>
+    public int? TcpSynLinearTimeouts { get; init; }
+
     public int? TcpSynackRetries { get; init; }
 
     public int? TcpMaxSynBacklog { get; init; }

@@ -46,6 +46,14 @@ internal abstract class LabScenario
                 flags.Add($"--max-per-client {max}");
             }
 
+            foreach (var key in ThresholdKeys.All)
+            {
+                if (key.Name is not ("staleAfter" or "hungAfter" or "maxPerClient") && key.Format(t) != key.Format(d))
+                {
+                    flags.Add($"--set {key.Name}={key.Format(t)}");
+                }
+            }
+
             if (NeedsSample)
             {
                 flags.Add("--sample 2s");

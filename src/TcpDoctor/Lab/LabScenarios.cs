@@ -17,6 +17,13 @@ internal static class LabScenarios
         new ListenOverflowScenario(),
         new SynRecvScenario(),
         new FdLimitScenario(),
+        new ZeroWindowScenario(),
+        new ReceiveBacklogScenario(),
+        new SynSentScenario(),
+        new KeepaliveScenario(),
+        new ResetStormScenario(),
+        new LossyPeerScenario(),
+        new BoundPortsScenario(),
         new HealthyScenario(),
     ];
 

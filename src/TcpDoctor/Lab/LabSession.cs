@@ -123,6 +123,18 @@ internal sealed class LabSession : IAsyncDisposable
         Report($"{IpCommand.Describe(arguments)}: {why}");
     }
 
+    /// <summary>Runs one nftables script (commands separated by ';') in namespace <paramref name="networkNamespace"/> and says why.</summary>
+    public void Nft(string why, string networkNamespace, string script)
+    {
+        if (!File.Exists("/usr/sbin/nft") && !File.Exists("/sbin/nft") && !File.Exists("/usr/bin/nft"))
+        {
+            throw new TcpDoctorException("this lab needs nft (Debian package nftables) to drop packets at random");
+        }
+
+        IpCommand.Run("netns", "exec", networkNamespace, "nft", script);
+        Report($"nft in {networkNamespace}: {script}: {why}");
+    }
+
     /// <summary>Starts a role in the lab namespace and waits until it is in place.</summary>
     public Task<LabWorker> StartAsync(string role, string description, string behaviour, string[] arguments, CancellationToken ct) =>
         StartInAsync(Name, role, description, behaviour, arguments, ct);

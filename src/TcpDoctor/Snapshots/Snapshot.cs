@@ -21,6 +21,13 @@ public sealed class Snapshot
 
     public ProcessTable Processes { get; init; } = ProcessTable.Empty;
 
+    /// <summary>
+    /// Sockets bound to a port and neither connected nor listening (sock_diag's bound-inactive state, Linux 6.8+;
+    /// what <c>ss -B</c> shows). Kept apart from <see cref="Sockets"/>, which holds what <c>ss -a</c> shows: each
+    /// takes its port from every connect() of the namespace. Empty from other sources and older kernels.
+    /// </summary>
+    public IReadOnlyList<TcpSocket> BoundOnly { get; init; } = [];
+
     public KernelState Kernel { get; init; } = KernelState.Empty;
 
     /// <summary>The cgroups the sockets were made in (<see cref="TcpSocket.CgroupId"/>), named.</summary>
@@ -94,6 +101,7 @@ public sealed class Snapshot
         Source = Source,
         Sockets = sockets ?? Sockets,
         Processes = processes ?? Processes,
+        BoundOnly = BoundOnly,
         Kernel = Kernel,
         Cgroups = cgroups ?? Cgroups,
         Netns = netns ?? Netns,

@@ -50,6 +50,7 @@ public static class SnapshotReader
         }
 
         List<TcpSocket> sockets;
+        List<TcpSocket> boundOnly = [];
         SocketSource source;
         try
         {
@@ -60,6 +61,10 @@ public static class SnapshotReader
                     var states = options.SkipEstablished ? SockDiagReader.AllButEstablished : SockDiagReader.AllStates;
                     sockets = DumpBoth(v4, v6, options.TcpInfo && !options.CountOnly, states, timings);
                     source = SocketSource.SockDiag;
+                    if (!options.CountOnly)
+                    {
+                        boundOnly = DumpBoundOnly(v4, v6, timings);
+                    }
                 }
                 catch (TcpDoctorException e)
                 {
@@ -91,11 +96,13 @@ public static class SnapshotReader
         var processes = ProcessTable.Empty;
         if (options.Processes)
         {
+            var owned = boundOnly.Count == 0 ? sockets : [.. sockets, .. boundOnly];
             processes = owners is null
                 ? scan!.GetAwaiter().GetResult()
-                : Timed(timings, "processes", () => owners.Resolve(sockets, options.ProcRoot, sawEveryState: !options.SkipEstablished || source != SocketSource.SockDiag));
+                : Timed(timings, "processes", () => owners.Resolve(owned, options.ProcRoot, sawEveryState: !options.SkipEstablished || source != SocketSource.SockDiag));
             var sw = Stopwatch.StartNew();
             Attribute(sockets, processes);
+            Attribute(boundOnly, processes);
             timings["attribute"] = sw.Elapsed;
             if (AttributionNote.Of(processes) is { } note)
             {
@@ -112,6 +119,7 @@ public static class SnapshotReader
             Source = source,
             Sockets = sockets,
             Processes = processes,
+            BoundOnly = boundOnly,
             Kernel = opened.Kernel,
             Cgroups = cgroups,
             CountOnly = options.CountOnly,
@@ -151,8 +159,34 @@ public static class SnapshotReader
         return sockets;
     }
 
+    /// <summary>
+    /// The bound-inactive sockets of both families (Linux 6.8+; an older kernel answers with none). Cheap: the
+    /// kernel walks its bind table, not the connections. A failure here costs only this list.
+    /// </summary>
+    private static List<TcpSocket> DumpBoundOnly(SockDiagReader v4, SockDiagReader v6, Dictionary<string, TimeSpan> timings)
+    {
+        var list = new List<TcpSocket>();
+        try
+        {
+            Timed(timings, "dump-bound", () =>
+            {
+                v4.Dump(AfInet, false, list, SockDiagReader.BoundInactive);
+                v6.Dump(AfInet6, false, list, SockDiagReader.BoundInactive);
+            });
+        }
+        catch (TcpDoctorException)
+        {
+            list.Clear();
+        }
+
+        // A kernel before 6.8 ignores the bit it does not know and may answer with nothing or, should one
+        // treat it as "all", with ordinary sockets: keep only what is bound and unconnected.
+        list.RemoveAll(s => s.State != TcpState.Close || s.LocalPort == 0);
+        return list;
+    }
+
     /// <summary>Sets <see cref="TcpSocket.Pid"/> from the process map.</summary>
-    public static void Attribute(List<TcpSocket> sockets, ProcessTable processes)
+    public static void Attribute(IReadOnlyList<TcpSocket> sockets, ProcessTable processes)
     {
         ArgumentNullException.ThrowIfNull(sockets);
         ArgumentNullException.ThrowIfNull(processes);

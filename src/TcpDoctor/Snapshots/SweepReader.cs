@@ -87,6 +87,11 @@ public static class SweepReader
             var sw = Stopwatch.StartNew();
             processes = owners is null ? scan!.GetAwaiter().GetResult() : owners.Resolve(all, options.ProcRoot);
             SnapshotReader.Attribute(all, processes);
+            foreach (var p in parts)
+            {
+                SnapshotReader.Attribute(p.BoundOnly, processes);
+            }
+
             timings["processes"] = sw.Elapsed;
             if (AttributionNote.Of(processes) is { } note)
             {

@@ -36,6 +36,7 @@ public sealed partial class SockDiagReader
         byte? shutdown = null;
         uint? drops = null;
         ulong cgroupId = 0;
+        uint receiveMemory = 0, receiveBuffer = 0;
         var attributes = payload[inet_diag_msg.Size..];
         while (attributes.Length >= inet_diag_msg.NlAttrHeaderSize)
         {
@@ -63,6 +64,10 @@ public sealed partial class SockDiagReader
                 case inet_diag_msg.INET_DIAG_SKMEMINFO when state == TcpState.Listen && value.Length >= (inet_diag_msg.SK_MEMINFO_DROPS + 1) * 4:
                     drops = HostOrder.ReadUInt32(value[(inet_diag_msg.SK_MEMINFO_DROPS * 4)..]);
                     break;
+                case inet_diag_msg.INET_DIAG_SKMEMINFO when state != TcpState.Listen && value.Length >= (inet_diag_msg.SK_MEMINFO_RCVBUF + 1) * 4:
+                    receiveMemory = HostOrder.ReadUInt32(value[(inet_diag_msg.SK_MEMINFO_RMEM_ALLOC * 4)..]);
+                    receiveBuffer = HostOrder.ReadUInt32(value[(inet_diag_msg.SK_MEMINFO_RCVBUF * 4)..]);
+                    break;
             }
 
             var advance = nlmsghdr.Align(length);
@@ -72,6 +77,13 @@ public sealed partial class SockDiagReader
             }
 
             attributes = attributes[advance..];
+        }
+
+        var receiveQueue = HostOrder.ReadUInt32(payload[inet_diag_msg.idiag_rqueue..]);
+        if (receiveQueue > 0 && info.IsPresent && receiveBuffer > 0)
+        {
+            // Only where receive-backlog reads them: a socket with unread data.
+            info = info with { ReceiveMemory = receiveMemory, ReceiveBuffer = receiveBuffer };
         }
 
         var id = payload.Slice(inet_diag_msg.id, inet_diag_sockid.Size);
@@ -88,7 +100,7 @@ public sealed partial class SockDiagReader
             InterfaceIndex = HostOrder.ReadUInt32(id[inet_diag_sockid.idiag_if..]),
             Cookie = ReadCookie(id),
             TimerExpiresMs = HostOrder.ReadUInt32(payload[inet_diag_msg.idiag_expires..]),
-            ReceiveQueue = HostOrder.ReadUInt32(payload[inet_diag_msg.idiag_rqueue..]),
+            ReceiveQueue = receiveQueue,
             SendQueue = HostOrder.ReadUInt32(payload[inet_diag_msg.idiag_wqueue..]),
             Uid = HostOrder.ReadUInt32(payload[inet_diag_msg.idiag_uid..]),
             Inode = HostOrder.ReadUInt32(payload[inet_diag_msg.idiag_inode..]),
@@ -120,6 +132,9 @@ public sealed partial class SockDiagReader
         LastAckRecvMs = U32(s, tcp_info.tcpi_last_ack_recv),
         RttUs = U32(s, tcp_info.tcpi_rtt),
         TotalRetrans = U32(s, tcp_info.tcpi_total_retrans),
+        NotSentBytes = U32(s, tcp_info.tcpi_notsent_bytes),
+        SendWindow = U32(s, tcp_info.tcpi_snd_wnd),
+        ReceiveWindow = U32(s, tcp_info.tcpi_rcv_wnd),
         BytesAcked = U64(s, tcp_info.tcpi_bytes_acked),
         BytesReceived = U64(s, tcp_info.tcpi_bytes_received),
         DataSegsIn = U32(s, tcp_info.tcpi_data_segs_in),

@@ -47,6 +47,9 @@ public sealed partial class SockDiagReader : IDisposable
     /// <summary>The state mask of every TCP state (what <c>ss -a</c> asks for).</summary>
     public const uint AllStates = inet_diag_req_v2.AllStates;
 
+    /// <summary>The state mask of bound-inactive sockets (bound, neither connected nor listening; Linux 6.8+, <c>ss -B</c>), reported as state CLOSE.</summary>
+    public const uint BoundInactive = 1u << 13;
+
     /// <summary>The state mask of every state but ESTABLISHED.</summary>
     public const uint AllButEstablished = inet_diag_req_v2.AllStates & ~(1u << (int)TcpState.Established);
 

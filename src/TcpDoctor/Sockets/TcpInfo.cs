@@ -62,6 +62,23 @@ public readonly record struct TcpInfo
     /// <summary>Milliseconds spent in RTO recovery (6.7+).</summary>
     public uint TotalRtoTimeMs { get; init; }
 
+    /// <summary>Bytes written by the application and not yet sent (<c>tcpi_notsent_bytes</c>, 4.6+).</summary>
+    public uint NotSentBytes { get; init; }
+
+    /// <summary>The window the peer advertises, bytes (<c>tcpi_snd_wnd</c>, 5.4+): 0 = the peer's receive buffer is full.</summary>
+    public uint SendWindow { get; init; }
+
+    /// <summary>The window this side advertises, bytes (<c>tcpi_rcv_wnd</c>, 6.2+): 0 = our receive buffer is full.</summary>
+    public uint ReceiveWindow { get; init; }
+
+    /// <summary>
+    /// Receive memory in use and its limit (SKMEMINFO <c>rmem_alloc</c> / <c>rcvbuf</c>, bytes with buffer overhead),
+    /// kept only for sockets with unread data; 0 otherwise or when the source did not send them.
+    /// </summary>
+    public uint ReceiveMemory { get; init; }
+
+    public uint ReceiveBuffer { get; init; }
+
     public bool IsPresent => Length > 0;
 
     /// <summary>Whether the kernel's struct reached a field ending at byte <paramref name="end"/>.</summary>
@@ -75,6 +92,15 @@ public readonly record struct TcpInfo
 
     /// <summary><see cref="DataSegsIn"/> and <see cref="DataSegsOut"/> were sent (Linux 4.6+).</summary>
     public bool HasDataSegments => Has(Interop.tcp_info.tcpi_data_segs_out + sizeof(uint));
+
+    /// <summary><see cref="NotSentBytes"/> was sent (Linux 4.6+).</summary>
+    public bool HasNotSentBytes => Has(Interop.tcp_info.tcpi_notsent_bytes + sizeof(uint));
+
+    /// <summary><see cref="SendWindow"/> was sent (Linux 5.4+).</summary>
+    public bool HasSendWindow => Has(Interop.tcp_info.tcpi_snd_wnd + sizeof(uint));
+
+    /// <summary><see cref="ReceiveWindow"/> was sent (Linux 6.2+).</summary>
+    public bool HasReceiveWindow => Has(Interop.tcp_info.tcpi_rcv_wnd + sizeof(uint));
 
     /// <summary><see cref="TotalRto"/> and <see cref="TotalRtoTimeMs"/> were sent (Linux 6.7+).</summary>
     public bool HasRtoTotals => Has(Interop.tcp_info.tcpi_total_rto_time + sizeof(uint));

@@ -10,7 +10,7 @@ public sealed class DiagnoserTests
     public void Every_catalog_entry_has_one_detector_and_back()
     {
         Assert.Equal(Catalog.All.Select(e => e.Id), Diagnoser.AllDetectors.Select(d => d.Id));
-        Assert.Equal(13, Catalog.All.Select(e => e.Id).Distinct().Count());
+        Assert.Equal(20, Catalog.All.Select(e => e.Id).Distinct().Count());
     }
 
     [Fact]

@@ -19,6 +19,7 @@ internal sealed class SnapshotBuilder
     private readonly Dictionary<uint, int> _owners = [];
     private readonly Dictionary<string, long> _tcpExt = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _tcp = new(StringComparer.Ordinal);
+    private readonly List<TcpSocket> _bound = [];
     private uint _nextInode = 1000;
     private double _at;
     private bool _countOnly;
@@ -184,6 +185,20 @@ internal sealed class SnapshotBuilder
         return this;
     }
 
+    /// <summary>A socket bound to <paramref name="local"/> and neither connected nor listening (sock_diag's bound-inactive).</summary>
+    public SnapshotBuilder Bound(string local, int pid = 0)
+    {
+        var (la, lp) = Endpoint(local);
+        var socket = new TcpSocket { Family = la.IsIPv6 ? (byte)10 : (byte)2, State = TcpState.Close, LocalAddress = la, LocalPort = lp, Inode = pid != 0 ? _nextInode++ : 1, Pid = pid };
+        _bound.Add(socket);
+        if (pid != 0)
+        {
+            _owners[socket.Inode] = pid;
+        }
+
+        return this;
+    }
+
     public SnapshotBuilder Add(TcpSocket socket)
     {
         _sockets.Add(socket);
@@ -207,6 +222,7 @@ internal sealed class SnapshotBuilder
         Cgroups = Cgroups,
         Netns = Netns,
         Sockets = _sockets.ToList(),
+        BoundOnly = _bound.ToList(),
         Processes = new ProcessTable(new Dictionary<uint, int>(_owners), [], new Dictionary<int, ProcessInfo>(_processes), _processes.Count, 0, null),
         Kernel = new KernelState
         {

@@ -10,7 +10,8 @@ public sealed class LabScenariosTests
     public void Scenario_names_are_the_ones_the_finding_pages_use()
     {
         Assert.Equal(
-            ["port-exhaustion", "server-time-wait", "fin-wait-2", "close-wait-leak", "hung-requests", "idle-hog", "half-open", "listen-overflow", "syn-recv", "fd-limit", "healthy"],
+            ["port-exhaustion", "server-time-wait", "fin-wait-2", "close-wait-leak", "hung-requests", "idle-hog", "half-open", "listen-overflow", "syn-recv", "fd-limit",
+             "zero-window", "receive-backlog", "syn-sent", "keepalive", "reset-storm", "lossy-peer", "bound-ports", "healthy"],
             LabScenarios.All.Select(s => s.Name));
     }
 
@@ -34,6 +35,9 @@ public sealed class LabScenariosTests
         Assert.Equal(["--stale-after 5s"], LabScenarios.Find("idle-hog")!.DiagnoseFlags);
         Assert.Equal(["--stale-after 2s", "--hung-after 1s"], LabScenarios.Find("healthy")!.DiagnoseFlags);
         Assert.Empty(LabScenarios.Find("port-exhaustion")!.DiagnoseFlags);
+        Assert.Equal(["--set zeroWindowAfter=2s"], LabScenarios.Find("zero-window")!.DiagnoseFlags);
+        Assert.Equal(["--set retransmitPeerWarning=0.05"], LabScenarios.Find("lossy-peer")!.DiagnoseFlags);
+        Assert.Equal(["--sample 2s"], LabScenarios.Find("reset-storm")!.DiagnoseFlags);
     }
 
     [Fact]

@@ -100,7 +100,9 @@ public sealed class ReapFindingScopeTests
     {
         // The refused ids; every other id's detector declares its reapable sockets (tests below).
         var refused = Catalog.All.Where(e => ReapCriteria.Refusal(e.Id) is not null).Select(e => e.Id).Order().ToList();
-        Assert.Equal(["conntrack-table-full", "fd-exhaustion", "listen-overflow", "syn-recv-pileup", "time-wait-accumulation"], refused);
+        Assert.Equal(
+            ["bound-port-exhaustion", "conntrack-table-full", "fd-exhaustion", "listen-overflow", "receive-backlog", "reset-storm", "retransmit-hotspot", "syn-recv-pileup", "syn-sent-pileup", "time-wait-accumulation"],
+            refused);
     }
 
     [Fact]

@@ -9,7 +9,8 @@ namespace TcpDoctor.Lab.Behaviours;
 /// pooled connections it keeps, then <c>burst=N</c> requests at once (<c>parallel=P</c> at a time), then
 /// <c>rate=R</c> per second, never more than <c>per-minute=M</c> finished in any 60 s. After the answer,
 /// <c>close=</c>: <c>first</c> (this side closes: TIME_WAIT here), <c>after-server</c> (waits for the
-/// server to close first: TIME_WAIT there) or <c>never</c> (keeps up to <c>max-open=N</c>, oldest closed first).
+/// server to close first: TIME_WAIT there), <c>abort</c> (SO_LINGER 0: close() sends a reset, no TIME_WAIT
+/// anywhere) or <c>never</c> (keeps up to <c>max-open=N</c>, oldest closed first).
 /// </summary>
 internal sealed class ChurnBehaviour : ILabBehaviour
 {
@@ -17,9 +18,9 @@ internal sealed class ChurnBehaviour : ILabBehaviour
     {
         var target = options.Endpoint("connect");
         var close = options.Text("close", "first");
-        if (close is not ("first" or "after-server" or "never"))
+        if (close is not ("first" or "after-server" or "abort" or "never"))
         {
-            throw new TcpDoctorException($"lab worker: churn close={close} is not first, after-server or never");
+            throw new TcpDoctorException($"lab worker: churn close={close} is not first, after-server, abort or never");
         }
 
         var pool = new List<Socket>();
@@ -82,6 +83,9 @@ internal sealed class ChurnBehaviour : ILabBehaviour
             {
                 case "after-server":
                     await Wire.DrainAsync(socket, ct);
+                    break;
+                case "abort":
+                    socket.LingerState = new LingerOption(true, 0);
                     break;
                 case "never":
                     state.Keep(socket);

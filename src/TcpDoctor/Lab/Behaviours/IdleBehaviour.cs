@@ -9,7 +9,7 @@ namespace TcpDoctor.Lab.Behaviours;
 /// A client holding idle connections to <c>connect=ADDR:PORT</c>: <c>count=N</c> of them, or per source
 /// address (<c>from=ADDR*N,…</c>), with keepalive only if <c>keepalive=1</c>. With <c>nofile=N</c> it
 /// first lowers its own soft RLIMIT_NOFILE to N, and with <c>fill=F</c> opens connections until that
-/// fraction of the limit is in use.
+/// fraction of the limit is in use. <c>keepidle=S</c>, <c>keepintvl=S</c>, <c>keepcnt=N</c> set the keepalive schedule.
 /// </summary>
 internal sealed class IdleBehaviour : ILabBehaviour
 {
@@ -19,6 +19,7 @@ internal sealed class IdleBehaviour : ILabBehaviour
     {
         var target = options.Endpoint("connect");
         var keepAlive = options.Flag("keepalive");
+        var (idle, interval, probes) = (options.Int("keepidle", 60), options.Int("keepintvl", 10), options.Int("keepcnt", 3));
         var held = new List<Socket>();
         var nofile = options.Int("nofile", 0);
         if (nofile > 0)
@@ -32,7 +33,7 @@ internal sealed class IdleBehaviour : ILabBehaviour
             var wanted = (int)Math.Ceiling(fill * nofile);
             while (OpenFds() < wanted)
             {
-                held.Add(await Wire.ConnectAsync(target, null, keepAlive, ct));
+                held.Add(await Wire.ConnectAsync(target, null, keepAlive: false, ct));
             }
         }
         else
@@ -47,8 +48,16 @@ internal sealed class IdleBehaviour : ILabBehaviour
             {
                 for (var i = 0; i < count; i++)
                 {
-                    held.Add(await Wire.ConnectAsync(target, source.Equals(IPAddress.None) ? null : source, keepAlive, ct));
+                    held.Add(await Wire.ConnectAsync(target, source.Equals(IPAddress.None) ? null : source, keepAlive: false, ct));
                 }
+            }
+        }
+
+        if (keepAlive)
+        {
+            foreach (var socket in held)
+            {
+                Wire.KeepAlive(socket, idle, interval, probes);
             }
         }
 

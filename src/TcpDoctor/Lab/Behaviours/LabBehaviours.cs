@@ -12,6 +12,7 @@ internal static class LabBehaviours
         ["hang"] = new HangBehaviour(),
         ["trickle"] = new TrickleBehaviour(),
         ["attempts"] = new AttemptsBehaviour(),
+        ["bind"] = new BindBehaviour(),
     };
 
     /// <summary>Runs <paramref name="name"/> with <c>key=value</c> <paramref name="arguments"/> until cancelled.</summary>

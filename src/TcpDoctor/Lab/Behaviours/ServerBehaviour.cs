@@ -3,13 +3,15 @@ using System.Net.Sockets;
 namespace TcpDoctor.Lab.Behaviours;
 
 /// <summary>
-/// A server on <c>listen=ADDR:PORT</c> (<c>backlog=N</c>, <c>keepalive=1</c>) with one habit, <c>mode=</c>:
+/// A server on <c>listen=ADDR:PORT</c> (<c>backlog=N</c>, <c>keepalive=1</c>, <c>rcvbuf=BYTES</c> for every
+/// connection it accepts) with one habit, <c>mode=</c>:
 /// <list type="bullet">
 /// <item><c>answer</c>: answers every request and closes only after the client does (the client closes first).</item>
 /// <item><c>answer-close</c>: answers one request, then closes first (TIME_WAIT, or FIN_WAIT2 behind a client that never closes, stays here).</item>
 /// <item><c>leak</c>: answers, and never closes, not even after the client has (CLOSE_WAIT).</item>
 /// <item><c>drain</c>: reads everything, never answers (hung requests; idle sessions).</item>
 /// <item><c>no-accept</c>: listens and never calls accept() (the accept queue fills).</item>
+/// <item><c>stop-read</c>: accepts and never reads (the receive queues fill, the peers stall on a zero window).</item>
 /// </list>
 /// </summary>
 internal sealed class ServerBehaviour : ILabBehaviour
@@ -26,10 +28,17 @@ internal sealed class ServerBehaviour : ILabBehaviour
             "leak" => LeakAsync,
             "drain" => DrainAsync,
             "no-accept" => (_, _, _) => Task.CompletedTask,
-            _ => throw new TcpDoctorException($"lab worker: server mode={mode} is not answer, answer-close, leak, drain or no-accept"),
+            "stop-read" => KeepUnreadAsync,
+            _ => throw new TcpDoctorException($"lab worker: server mode={mode} is not answer, answer-close, leak, drain, no-accept or stop-read"),
         };
 
         using var listener = Wire.NewSocket(endpoint);
+        if (options.Int("rcvbuf", 0) is > 0 and var rcvbuf)
+        {
+            // Set before listen(): accepted connections inherit it, and their window is sized from it.
+            listener.ReceiveBufferSize = rcvbuf;
+        }
+
         listener.Bind(endpoint);
         listener.Listen(options.Int("backlog", 511));
         ready();
@@ -115,6 +124,17 @@ internal sealed class ServerBehaviour : ILabBehaviour
         {
             kept.Add(connection);
         }
+    }
+
+    private static Task KeepUnreadAsync(Socket connection, List<Socket> kept, CancellationToken ct)
+    {
+        // The bug: whatever should read these connections is stuck; they are kept open and never read.
+        lock (kept)
+        {
+            kept.Add(connection);
+        }
+
+        return Task.CompletedTask;
     }
 
     private static async Task DrainAsync(Socket connection, List<Socket> kept, CancellationToken ct)

@@ -40,13 +40,13 @@ internal static class Wire
         }
     }
 
-    /// <summary>SO_KEEPALIVE with a one-minute idle time: what a well-behaved pool does.</summary>
-    public static void KeepAlive(Socket socket)
+    /// <summary>SO_KEEPALIVE, by default with a one-minute idle time: what a well-behaved pool does.</summary>
+    public static void KeepAlive(Socket socket, int idleSeconds = 60, int intervalSeconds = 10, int probes = 3)
     {
         socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
-        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, 60);
-        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, 10);
-        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, 3);
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, idleSeconds);
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, intervalSeconds);
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, probes);
     }
 
     /// <summary>One read; 0 means the peer closed (or reset) its side.</summary>

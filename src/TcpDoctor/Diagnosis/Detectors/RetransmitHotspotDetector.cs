@@ -1,0 +1,176 @@
+using TcpDoctor.Sockets;
+
+namespace TcpDoctor.Diagnosis.Detectors;
+
+/// <summary>
+/// Loss concentrated on one peer, or host-wide. Per peer address: segments retransmitted against data segments
+/// sent (tcp_info total_retrans and data_segs_out), over the sample when there is one (connections that lived
+/// through it count their increase, new ones their whole life), over the connections' lives otherwise.
+/// Host-wide: the namespace's RetransSegs against OutSegs over the sample.
+/// </summary>
+internal sealed class RetransmitHotspotDetector : IDetector
+{
+    public string Id => Catalog.RetransmitHotspot;
+
+    public IEnumerable<Finding> Detect(DiagnosisContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var t = context.Thresholds;
+        var byPeer = new Dictionary<NetAddress, Tally>();
+        foreach (var s in context.Current.Sockets)
+        {
+            if (!s.Info.IsPresent || !s.Info.HasDataSegments || s.State is TcpState.Listen or TcpState.SynSent or TcpState.SynRecv)
+            {
+                continue;
+            }
+
+            var (retrans, segs) = (s.Info.TotalRetrans, s.Info.DataSegsOut);
+            if (context.PreviousOf(s) is { Info.IsPresent: true } before && before.Info.DataSegsOut <= segs && before.Info.TotalRetrans <= retrans)
+            {
+                (retrans, segs) = (retrans - before.Info.TotalRetrans, segs - before.Info.DataSegsOut);
+            }
+
+            if (segs == 0)
+            {
+                continue;
+            }
+
+            var peer = s.RemoteAddress.Unmapped;
+            if (!byPeer.TryGetValue(peer, out var tally))
+            {
+                byPeer[peer] = tally = new Tally();
+            }
+
+            tally.Add(s, retrans, segs);
+        }
+
+        var hotPeers = byPeer.Where(kv => kv.Value.Segments >= t.RetransmitMinSegments && kv.Value.Share >= t.RetransmitPeerWarning).ToList();
+        foreach (var (peer, tally) in hotPeers)
+        {
+            yield return BuildPeer(context, peer, tally, byPeer.Count, hotPeers.Count);
+        }
+
+        if (context.SampleSeconds is { } dt
+            && context.TcpDelta("OutSegs") is { } outSegs && outSegs >= t.RetransmitMinSegments
+            && context.TcpDelta("RetransSegs") is { } retransSegs
+            && (double)retransSegs / outSegs >= t.RetransmitHostWarning
+            && hotPeers.Sum(kv => kv.Value.Retransmitted) * 2 < retransSegs)
+        {
+            // Unless the peers already reported carry most of the loss: then the host's ratio is theirs, said once.
+            yield return BuildHost(context, retransSegs, outSegs, dt, byPeer, hotPeers.Count);
+        }
+    }
+
+    private sealed class Tally
+    {
+        public List<TcpSocket> Sockets { get; } = [];
+
+        public long Retransmitted { get; private set; }
+
+        public long Segments { get; private set; }
+
+        public double Share => Segments == 0 ? 0 : (double)Retransmitted / Segments;
+
+        public void Add(TcpSocket s, long retrans, long segs)
+        {
+            Sockets.Add(s);
+            Retransmitted += retrans;
+            Segments += segs;
+        }
+    }
+
+    private static Finding BuildPeer(DiagnosisContext context, NetAddress peer, Tally tally, int peers, int hotPeers)
+    {
+        var sockets = tally.Sockets;
+        var owners = context.OwnersOf(sockets);
+        var who = owners.Describe("processes this host could not identify");
+        var rtts = sockets.Select(s => s.Info.RttUs / 1000.0).Order().ToList();
+        var ports = sockets.Select(s => (int)s.RemotePort).Distinct().ToList();
+        var over = context.Previous is null ? "over these connections' lives" : $"over the last {Say.Time(context.SampleSeconds ?? 0)}";
+        var evidence = new List<Figure>
+        {
+            Figure.Of("connections", sockets.Count),
+            Figure.Of("retransmittedSegments", tally.Retransmitted),
+            Figure.Of("dataSegmentsSent", tally.Segments),
+            Figure.Of("retransmitShare", tally.Share),
+            Figure.Of("medianRttMs", rtts[rtts.Count / 2]),
+            Figure.Of("maxRtoMs", sockets.Max(s => s.Info.RtoUs) / 1000.0),
+            Figure.Of("measured", context.Previous is null ? "connection lifetimes" : "sample"),
+            Figure.Of("peersSeen", peers),
+        };
+        evidence.AddRange(owners.Figures());
+        var subject = owners.Apply(new FindingSubject { RemoteAddress = Say.Addr(peer) });
+        if (ports.Count == 1)
+        {
+            subject = subject with { RemotePort = ports[0] };
+        }
+
+        return new Finding
+        {
+            Id = Catalog.RetransmitHotspot,
+            Severity = Severity.Warning,
+            Title = $"{Say.Pct(tally.Share)} of the segments sent to {Say.Addr(peer)} are retransmissions",
+            Subject = subject,
+            Summary =
+                $"{over[0..1].ToUpperInvariant()}{over[1..]}, {Say.N(tally.Retransmitted)} of the {Say.N(tally.Segments)} data segments sent to {Say.Addr(peer)} on {Say.Count(sockets.Count, "connection", "connections")} of {who} were retransmissions: " +
+                $"the path to that peer loses packets (median RTT {Say.N(rtts[rtts.Count / 2])} ms). " +
+                (hotPeers == 1 && peers > 1 ? $"The other {Say.Count(peers - 1, "peer", "peers")} of this host {(peers == 2 ? "is" : "are")} not affected the same way, so the loss is on the way to this one — its link, a switch port, a tunnel, an overloaded firewall or its own receive path — not this host's uplink. " : "") +
+                (hotPeers > 1 ? $"{Say.N(hotPeers)} of this host's {Say.N(peers)} peers lose this much: if they share nothing but this host, suspect its own link or uplink. " : "") +
+                "Each loss halves the sending rate for a while and costs an RTT or a retransmission timeout: throughput drops and tail latency grows long before anything fails.",
+            Outlook = "Nothing breaks outright while segments get through eventually; requests to this peer stay slow and bulk transfers crawl. If the loss grows, retransmission timeouts lengthen and connections start to look like half-open-peer.",
+            Evidence = evidence,
+            Remedies =
+            [
+                $"Find the lossy hop: `mtr -T -P {ports[0]} {Say.Addr(peer)}` (or plain mtr) from here; interface errors and drops on both ends (`ip -s link`, `ethtool -S`), a duplex mismatch, a saturated link or queue (`tc -s qdisc`).",
+                "On the peer: drops in its receive path (`nstat -az TcpExtTCPBacklogDrop TcpExtTCPRcvQDrop`, `/proc/net/softnet_stat`) mean it is overloaded, not the network.",
+                "If the path is long and lossy by nature, a loss-tolerant congestion control (BBR: net.ipv4.tcp_congestion_control=bbr with the fq qdisc) keeps throughput up. Trade-off: it is less fair to other flows on shared links.",
+            ],
+            Confirm = $"`ss -tni dst {Say.Addr(peer)}` shows retrans:N/TOTAL growing on these connections; `nstat -az TcpRetransSegs TcpOutSegs` twice for the host's ratio.",
+            Magnitude = tally.Share * 100,
+            Sockets = sockets,
+        };
+    }
+
+    private static Finding BuildHost(DiagnosisContext context, long retransSegs, long outSegs, double dt, Dictionary<NetAddress, Tally> byPeer, int hotPeers)
+    {
+        var share = (double)retransSegs / outSegs;
+        var worst = byPeer.Where(kv => kv.Value.Retransmitted > 0).OrderByDescending(kv => kv.Value.Retransmitted).Take(3)
+            .Select(kv => ($"{Say.Addr(kv.Key)} {Say.Pct(kv.Value.Share)}", (int)Math.Min(int.MaxValue, kv.Value.Retransmitted))).ToList();
+        var evidence = new List<Figure>
+        {
+            Figure.Of("retransmittedSegments", retransSegs),
+            Figure.Of("segmentsSent", outSegs),
+            Figure.Of("retransmitShare", share),
+            Figure.Of("sampleSeconds", dt),
+            Figure.Of("peersOverThreshold", hotPeers),
+        };
+        if (worst.Count > 0)
+        {
+            evidence.Add(Figure.Of("topPeers", Say.Top(worst)));
+        }
+
+        return new Finding
+        {
+            Id = Catalog.RetransmitHotspot,
+            Severity = Severity.Warning,
+            Title = $"{Say.Pct(share)} of all segments this host sent are retransmissions",
+            Subject = new FindingSubject(),
+            Summary =
+                $"Over the last {Say.Time(dt)} this host sent {Say.N(outSegs)} segments and retransmitted {Say.N(retransSegs)} (TCP RetransSegs/OutSegs): " +
+                (hotPeers > 0
+                    ? $"{Say.Count(hotPeers, "peer stands", "peers stand")} out (their own findings), but most of the loss is elsewhere: spread over many peers, it is likely near this host — its own link or NIC, its first switch, a saturated uplink, or an egress queue that overflows."
+                    : "no single peer stands out, so the loss is likely near this host: its own link or NIC, its first switch, a saturated uplink, or an egress queue that overflows.") +
+                " A healthy data-centre host retransmits well under 1 %.",
+            Outlook = "Everything this host sends slows down: each loss costs a round trip or a retransmission timeout and halves a connection's rate for a while.",
+            Evidence = evidence,
+            Remedies =
+            [
+                "This host's interfaces: `ip -s link` (errors, drops), `ethtool -S IFACE` (rx/tx discards, CRC errors), `tc -s qdisc` (drops, overlimits), the link's speed and duplex (`ethtool IFACE`).",
+                "The uplink: is it saturated? (`sar -n DEV 1`, the switch's counters.)",
+                "Per-connection detail: `ss -tni` shows retrans:N/TOTAL per connection; sort by it to find the paths that lose most.",
+            ],
+            Confirm = "`nstat -az TcpRetransSegs TcpOutSegs` a few seconds apart: RetransSegs grows by less than 1 % of OutSegs once mended.",
+            Magnitude = share * 100,
+        };
+    }
+}

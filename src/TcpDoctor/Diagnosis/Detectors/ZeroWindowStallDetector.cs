@@ -1,0 +1,104 @@
+using TcpDoctor.Sockets;
+
+namespace TcpDoctor.Diagnosis.Detectors;
+
+/// <summary>
+/// The peer stopped reading: its receive buffer is full, it advertises a zero window, and this host's
+/// sends wait behind it while the kernel probes the window (the persist timer). The probes are answered,
+/// so TCP never gives up. Grouped by (command, peer address).
+/// </summary>
+internal sealed class ZeroWindowStallDetector : IDetector
+{
+    public string Id => Catalog.ZeroWindowStall;
+
+    public IEnumerable<Finding> Detect(DiagnosisContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var t = context.Thresholds;
+        var stalled = context.Current.Sockets.Where(s => IsStalled(context, s));
+        foreach (var ((command, peer), sockets) in DiagnosisContext.Group(stalled, s => (context.CommandOf(s), s.RemoteAddress.Unmapped)))
+        {
+            var longest = sockets.Max(s => s.Info.LastDataSentMs) / 1000.0;
+            var severity = sockets.Count >= t.ZeroWindowWarning || longest >= t.HungAfter.TotalSeconds ? Severity.Warning : Severity.Info;
+            yield return Build(context, severity, peer, sockets);
+        }
+    }
+
+    /// <summary>
+    /// Data waits to be sent, the zero-window probe timer runs, and nothing has gone out for zeroWindowAfter. The
+    /// probe count is not required: a peer that answers each probe keeps it at 0 while the backoff climbs.
+    /// </summary>
+    internal static bool IsStalled(DiagnosisContext context, TcpSocket s) =>
+        s.State is TcpState.Established or TcpState.CloseWait
+        && s.Timer == TimerKind.ZeroWindowProbe
+        && (s.SendQueue > 0 || s.Info.NotSentBytes > 0)
+        && s.Info.IsPresent
+        && s.Info.LastDataSentMs >= context.Thresholds.ZeroWindowAfter.TotalMilliseconds;
+
+    private static Finding Build(DiagnosisContext context, Severity severity, NetAddress peer, List<TcpSocket> sockets)
+    {
+        var owners = context.OwnersOf(sockets);
+        var who = owners.Describe("a process this host could not identify");
+        var waits = sockets.Select(s => s.Info.LastDataSentMs / 1000.0).Order().ToList();
+        // Send-Q (write_seq − snd_una) already holds the bytes not yet sent.
+        var queued = sockets.Sum(s => (long)Math.Max(s.SendQueue, s.Info.NotSentBytes));
+        var ports = sockets.Select(s => (int)s.RemotePort).Distinct().ToList();
+        var zeroWindow = sockets.Count(s => s.Info.HasSendWindow && s.Info.SendWindow == 0);
+        var knownWindow = sockets.Count(s => s.Info.HasSendWindow);
+        var maxBackoff = sockets.Max(s => (int)s.Info.Backoff);
+        var maxProbes = sockets.Max(s => Math.Max(s.TimerRetransmits ?? 0, s.Info.Probes));
+        var portText = ports.Count == 1 ? $"port {ports[0]}" : $"ports {Say.Ports(ports.Take(8))}{(ports.Count > 8 ? ", …" : "")}";
+        var evidence = new List<Figure>
+        {
+            Figure.Of("stalled", sockets.Count),
+            Figure.Of("remotePorts", Say.Ports(ports)),
+            Figure.Of("queuedBytes", queued),
+            Figure.Of("secondsStalledMin", waits[0]),
+            Figure.Of("secondsStalledMax", waits[^1]),
+            Figure.Of("maxBackoff", maxBackoff),
+            Figure.Of("maxUnansweredProbes", maxProbes),
+        };
+        if (knownWindow > 0)
+        {
+            evidence.Add(Figure.Of("zeroPeerWindow", zeroWindow));
+        }
+
+        evidence.AddRange(owners.Figures());
+        var subject = owners.Apply(new FindingSubject { RemoteAddress = Say.Addr(peer) });
+        if (ports.Count == 1)
+        {
+            subject = subject with { RemotePort = ports[0] };
+        }
+
+        var retries2 = context.Sysctls.TcpRetries2 ?? 15;
+        return new Finding
+        {
+            Id = Catalog.ZeroWindowStall,
+            Severity = severity,
+            Title = $"{Say.Addr(peer)} stopped reading: {Say.Count(sockets.Count, "send", "sends")} of {owners.SingleCommand ?? "this host"} stalled on a zero window for up to {Say.Time(waits[^1])}",
+            Subject = subject,
+            Summary =
+                $"{Say.Count(sockets.Count, "connection", "connections")} from {who} to {Say.Addr(peer)} ({portText}) {(sockets.Count == 1 ? "has" : "have")} {Say.N(queued)} bytes waiting to be sent, " +
+                $"and nothing has gone out for {Say.TimeRange(waits[0], waits[^1])}: {Say.Addr(peer)} advertises a zero window" +
+                (knownWindow > 0 ? $" ({Say.N(zeroWindow)} of {Say.N(knownWindow)} show a peer window of 0 bytes)" : "") +
+                ", which means the application there stopped reading and its receive buffer is full. The kernel here probes the window with the persist timer " +
+                $"(backoff up to {Say.N(maxBackoff)}); the peer's host answers the probes, so the connections stay alive, and {who} blocks in write() (or its buffers grow) for as long as that lasts. " +
+                "A slow reader that keeps reading reopens its window within moments: this one has not.",
+            Outlook =
+                "While the peer's host answers the probes, TCP waits forever (RFC 1122): tcp_retries2 does not end a zero-window wait, and keepalive does not run while data is queued. " +
+                $"Only TCP_USER_TIMEOUT, an application write timeout, or the peer reading again ends it; if the peer's host also stops answering, the kernel gives up after {Say.N(retries2)} unanswered probes (tcp_retries2).",
+            Evidence = evidence,
+            Remedies =
+            [
+                $"Look at the reader on {Say.Addr(peer)}: `ss -tnp` there shows these connections with a full Recv-Q (tcpdoctor reports receive-backlog for it): a consumer blocked on a lock, a full disk or queue downstream, a paused consumer, a deadlock.",
+                $"Give writes a deadline in {owners.SingleCommand ?? "the application"} (a write timeout, or non-blocking writes with a timer) so a reader that stops cannot hold the writer: it fails the call and can move on or reconnect. Trade-off: a large transfer to a slow but live reader needs a deadline long enough for it.",
+                "Set TCP_USER_TIMEOUT on these sockets (e.g. 60000 ms): current kernels also end a zero-window wait that lasts longer than that, with ETIMEDOUT. Trade-off: a reader that pauses longer than that on purpose is cut off.",
+                "End them now: `tcpdoctor reap --finding zero-window-stall` (dry-run first): the writer gets an error and the unsent data is lost; the reader's side sees a reset.",
+            ],
+            Confirm = $"`ss -tnoi dst {Say.Addr(peer)}` shows timer:(persist,…) and a Send-Q that does not shrink; `nstat -az TcpExtTCPWinProbe` rises here, `TcpExtTCPToZeroWindowAdv` on the reader's host.",
+            Magnitude = sockets.Count,
+            Sockets = sockets,
+            Reapable = ReapCriteria.ZeroWindowStall(context, sockets),
+        };
+    }
+}
