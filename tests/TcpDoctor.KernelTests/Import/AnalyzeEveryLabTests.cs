@@ -13,8 +13,9 @@ namespace TcpDoctor.KernelTests.Import;
 /// </summary>
 public sealed class AnalyzeEveryLabTests
 {
-    // ss -tanpoi carries no fd limits (fd-exhaustion), no sockstat (orphan-pressure), no conntrack.
-    private static readonly HashSet<string> NotInSs = [Catalog.FdExhaustion, Catalog.OrphanPressure, Catalog.ConntrackTableFull];
+    // ss -tanpoi carries no fd limits (fd-exhaustion), no sockstat (orphan-pressure), no conntrack, no counters
+    // (reset-storm), and no bound-only sockets (ss -B, which this iproute2 lacks: bound-port-exhaustion).
+    private static readonly HashSet<string> NotInSs = [Catalog.FdExhaustion, Catalog.OrphanPressure, Catalog.ConntrackTableFull, Catalog.ResetStorm, Catalog.BoundPortExhaustion];
 
     public static TheoryData<string> Scenarios => [.. TcpDoctor.Lab.LabScenarios.All.Select(s => s.Name)];
 
@@ -49,5 +50,6 @@ public sealed class AnalyzeEveryLabTests
     }
 
     private static readonly HashSet<string> NotInNetstat =
-        [Catalog.HungRequests, Catalog.StaleEstablished, Catalog.HalfOpenPeer, Catalog.ListenOverflow, Catalog.SynRecvPileup];
+        [Catalog.HungRequests, Catalog.StaleEstablished, Catalog.HalfOpenPeer, Catalog.ListenOverflow, Catalog.SynRecvPileup,
+         Catalog.ZeroWindowStall, Catalog.ReceiveBacklog, Catalog.SynSentPileup, Catalog.KeepaliveUnanswered, Catalog.RetransmitHotspot];
 }

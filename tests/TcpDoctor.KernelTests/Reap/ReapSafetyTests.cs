@@ -126,6 +126,9 @@ public sealed class ReapSafetyTests
     [Theory]
     [InlineData("fd-exhaustion", "--finding close-wait-leak")]
     [InlineData("time-wait-accumulation", "nothing is required")]
+    [InlineData("syn-sent-pileup", "fails by itself when tcp_syn_retries runs out")]
+    [InlineData("receive-backlog", "loses the unread data")]
+    [InlineData("bound-port-exhaustion", "IP_BIND_ADDRESS_NO_PORT")]
     public void A_finding_with_nothing_safe_to_reap_is_refused_in_one_line(string id, string instead)
     {
         var result = TcpDoctorCli.Run("reap", "--finding", id, "--yes");
