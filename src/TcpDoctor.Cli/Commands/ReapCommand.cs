@@ -22,7 +22,7 @@ internal static class ReapCommand
         var finding = new Option<string?>("--finding", "-f")
         {
             Description = "Only the sockets a diagnosis finding names as the problem (hung-requests, stale-established, close-wait-leak, fin-wait-2-pileup, …; never its busy evidence), " +
-                "judged with --hung-after, --stale-after, --config. Findings with nothing safe to reap (fd-exhaustion, time-wait-accumulation, listen-overflow, syn-recv-pileup, conntrack-table-full) are refused with what to do instead.",
+                "judged with --hung-after, --stale-after, --config. Findings with nothing safe to reap (fd-exhaustion, time-wait-accumulation, listen-overflow, syn-recv-pileup, conntrack-table-full, receive-backlog, syn-sent-pileup, reset-storm, retransmit-hotspot, bound-port-exhaustion) are refused with what to do instead.",
         };
         var minSeverity = new Option<string?>("--min-severity")
         {

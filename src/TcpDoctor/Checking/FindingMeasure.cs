@@ -40,7 +40,8 @@ public readonly record struct FindingMeasure(double Value, MeasureUnit Unit)
         return id switch
         {
             Catalog.EphemeralPortExhaustion or Catalog.ConntrackTableFull or Catalog.FdExhaustion
-                or Catalog.SynRecvPileup or Catalog.OrphanPressure => MeasureUnit.Ratio,
+                or Catalog.SynRecvPileup or Catalog.OrphanPressure or Catalog.BoundPortExhaustion or Catalog.RetransmitHotspot => MeasureUnit.Ratio,
+            Catalog.ResetStorm => MeasureUnit.PerSecond,
             Catalog.ListenOverflow => subject.LocalPort is null ? MeasureUnit.PerSecond : MeasureUnit.Ratio,
             Catalog.TimeWaitAccumulation => subject.LocalPort is null ? MeasureUnit.Ratio : MeasureUnit.Sockets,
             _ => MeasureUnit.Sockets,

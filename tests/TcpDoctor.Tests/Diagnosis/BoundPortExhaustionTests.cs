@@ -32,6 +32,7 @@ public sealed class BoundPortExhaustionTests
             Assert.Equal(3, f.Subject.Pid);
             Assert.Equal(bound, f.Number("boundOnlyPorts"));
             Assert.Equal(1000, f.Number("usablePorts"));
+            Assert.Equal(new TcpDoctor.Checking.FindingMeasure(bound / 1000.0, TcpDoctor.Checking.MeasureUnit.Ratio), TcpDoctor.Checking.FindingMeasure.Of(f)); // check -w 60%
         }
     }
 

@@ -30,6 +30,7 @@ public sealed class ResetStormTests
         {
             Assert.Equal(Severity.Warning, findings[0].Severity);
             Assert.Equal(resets / 2.0, findings[0].Number("resetsPerSecond"));
+            Assert.Equal(new TcpDoctor.Checking.FindingMeasure(resets / 2.0, TcpDoctor.Checking.MeasureUnit.PerSecond), TcpDoctor.Checking.FindingMeasure.Of(findings[0]));
         }
     }
 

@@ -28,6 +28,7 @@ public sealed class RetransmitHotspotTests
             Assert.Equal("appA", f.Subject.Process);
             Assert.Equal(0.1, f.Number("retransmitShare"));
             Assert.Equal("connection lifetimes", f.Text("measured"));
+            Assert.Equal(new TcpDoctor.Checking.FindingMeasure(0.1, TcpDoctor.Checking.MeasureUnit.Ratio), TcpDoctor.Checking.FindingMeasure.Of(f)); // check -w 5%
         }
     }
 

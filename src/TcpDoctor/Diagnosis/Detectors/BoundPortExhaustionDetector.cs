@@ -111,7 +111,7 @@ internal sealed class BoundPortExhaustionDetector : IDetector
                 $"Widen net.ipv4.ip_local_port_range (now {range.Low}-{range.High}; 1024-65535 is the widest). Trade-off: it must stay clear of ports services listen on.",
             ],
             Confirm = "`ss -tnB` (bound-inactive sockets, where ss knows -B) and `ss -tln` list the holders; the count of their ports inside ip_local_port_range falls once mended.",
-            Magnitude = fraction * 100,
+            Magnitude = fraction,
             Sockets = holders,
         };
     }

@@ -126,7 +126,7 @@ internal sealed class RetransmitHotspotDetector : IDetector
                 "If the path is long and lossy by nature, a loss-tolerant congestion control (BBR: net.ipv4.tcp_congestion_control=bbr with the fq qdisc) keeps throughput up. Trade-off: it is less fair to other flows on shared links.",
             ],
             Confirm = $"`ss -tni dst {Say.Addr(peer)}` shows retrans:N/TOTAL growing on these connections; `nstat -az TcpRetransSegs TcpOutSegs` twice for the host's ratio.",
-            Magnitude = tally.Share * 100,
+            Magnitude = tally.Share,
             Sockets = sockets,
         };
     }
@@ -170,7 +170,7 @@ internal sealed class RetransmitHotspotDetector : IDetector
                 "Per-connection detail: `ss -tni` shows retrans:N/TOTAL per connection; sort by it to find the paths that lose most.",
             ],
             Confirm = "`nstat -az TcpRetransSegs TcpOutSegs` a few seconds apart: RetransSegs grows by less than 1 % of OutSegs once mended.",
-            Magnitude = share * 100,
+            Magnitude = share,
         };
     }
 }
