@@ -136,7 +136,7 @@ measure() {
 median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 labels=("ss -tan" "ss -tani" "ss -tanp" "netstat -tanp")
-[[ -z $with_tcpdoctor ]] || labels+=("tcpdoctor summary" "tcpdoctor list --format json")
+[[ -z $with_tcpdoctor ]] || labels+=("tcpdoctor summary" "tcpdoctor list --format json" "tcpdoctor diagnose --sample 0")
 empty_labels=("ss -tan" "ss -tani")
 [[ -z $with_tcpdoctor ]] || empty_labels+=("tcpdoctor summary")
 command_of() {
@@ -147,6 +147,8 @@ command_of() {
         "netstat -tanp") echo "netstat -tanp" ;;
         "tcpdoctor summary") echo "$TCPDOCTOR summary" ;;
         "tcpdoctor list --format json") echo "$TCPDOCTOR list --format json" ;;
+        # Every detector over the whole table with tcp_info (one snapshot): what the model costs per socket.
+        "tcpdoctor diagnose --sample 0") echo "$here/Shared/findings-ok.sh $TCPDOCTOR diagnose --sample 0 --format json" ;;
     esac
 }
 # A command whose first run at a size took over 10 s (ss -tanp and netstat -tanp at 400k take 40-55 s)

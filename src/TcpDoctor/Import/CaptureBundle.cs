@@ -112,6 +112,7 @@ public static class CaptureBundle
             if (snapshot.Parts.Count == 0)
             {
                 WriteSockets(j, snapshot.Sockets, redactor);
+                WriteSockets(j, snapshot.BoundOnly, redactor, "boundOnly");
             }
             else
             {
@@ -133,6 +134,7 @@ public static class CaptureBundle
 
                     j.WriteEndObject();
                     WriteSockets(j, part.Sockets, redactor);
+                    WriteSockets(j, part.BoundOnly, redactor, "boundOnly");
                     j.WriteEndObject();
                 }
 
@@ -146,9 +148,9 @@ public static class CaptureBundle
         j.WriteEndObject();
     }
 
-    private static void WriteSockets(Utf8JsonWriter j, IReadOnlyList<TcpSocket> sockets, Redactor? redactor)
+    private static void WriteSockets(Utf8JsonWriter j, IReadOnlyList<TcpSocket> sockets, Redactor? redactor, string name = "sockets")
     {
-        j.WriteStartArray("sockets");
+        j.WriteStartArray(name);
         foreach (var s in sockets)
         {
             WriteSocket(j, s, redactor);
@@ -200,7 +202,7 @@ public static class CaptureBundle
             j.WriteStartArray();
             foreach (var v in (ulong[])[i.Length, i.Retransmits, i.Probes, i.Backoff, i.Options, i.RtoUs, i.SndMss, i.Unacked, i.Retrans,
                 i.LastDataSentMs, i.LastDataRecvMs, i.LastAckRecvMs, i.RttUs, i.TotalRetrans, i.BytesAcked, i.BytesReceived,
-                i.DataSegsIn, i.DataSegsOut, i.TotalRto, i.TotalRtoTimeMs])
+                i.DataSegsIn, i.DataSegsOut, i.TotalRto, i.TotalRtoTimeMs, i.NotSentBytes, i.SendWindow, i.ReceiveWindow, i.ReceiveMemory, i.ReceiveBuffer])
             {
                 j.WriteNumberValue(v);
             }
@@ -292,12 +294,14 @@ public static class CaptureBundle
 
                 sockets.AddRange(mine);
                 var inode = ns.GetProperty("inode").GetUInt64();
+                var bound = BoundOnly(ns);
                 var label = ns.GetProperty("netns").GetString();
                 parts.Add(new Snapshot
                 {
                     TakenAt = takenAt,
                     Source = SocketSource.Import,
                     Sockets = mine,
+                    BoundOnly = bound,
                     Kernel = KernelFromFiles(ns.GetProperty("files")),
                     HostName = host,
                     Netns = new NetnsIdentity
@@ -352,10 +356,26 @@ public static class CaptureBundle
             TakenAt = takenAt,
             Source = SocketSource.Import,
             Sockets = sockets,
+            BoundOnly = BoundOnly(m),
             Processes = processes,
             Kernel = KernelFromFiles(m.GetProperty("files")),
             HostName = host,
         };
+    }
+
+    /// <summary>The bound-only sockets of a moment or namespace (captures made before they were kept have none).</summary>
+    private static List<TcpSocket> BoundOnly(JsonElement holder)
+    {
+        var list = new List<TcpSocket>();
+        if (holder.TryGetProperty("boundOnly", out var rows))
+        {
+            foreach (var row in rows.EnumerateArray())
+            {
+                list.Add(Socket(row));
+            }
+        }
+
+        return list;
     }
 
     private static TcpSocket Socket(JsonElement row)
@@ -373,6 +393,17 @@ public static class CaptureBundle
                 BytesAcked = v[14], BytesReceived = v[15], DataSegsIn = (uint)v[16], DataSegsOut = (uint)v[17], TotalRto = (ushort)v[18],
                 TotalRtoTimeMs = (uint)v[19],
             };
+
+            // Added within version 1 (readers of the first captures stop at 20): absent means unknown, as for an older kernel's tcp_info.
+            if (v.Length >= 25)
+            {
+                info = info with { NotSentBytes = (uint)v[20], SendWindow = (uint)v[21], ReceiveWindow = (uint)v[22], ReceiveMemory = (uint)v[23], ReceiveBuffer = (uint)v[24] };
+            }
+            else
+            {
+                // Their windows are unknown, not zero (a zero window is a finding): as from a kernel that ends before them.
+                info = info with { Length = (ushort)Math.Min((int)info.Length, Interop.tcp_info.tcpi_snd_wnd) };
+            }
         }
 
         return new TcpSocket

@@ -113,6 +113,38 @@ public sealed class AnalyzeLabTests
         }
     }
 
+    [Theory]
+    [InlineData("bound-ports", "bound-port-exhaustion critical pool")] // the bound-only sockets travel in the capture
+    [InlineData("receive-backlog", "receive-backlog warning consumer")] // and the receive windows and memory
+    public async Task A_capture_carries_what_the_new_detectors_read(string scenario, string expected)
+    {
+        await using var lab = await LabRun.StartAsync(scenario, $"tdk-an-cap2-{scenario}-{Environment.ProcessId}");
+        var file = Path.Combine(Path.GetTempPath(), $"tcpdoctor-capture-{scenario}-{Environment.ProcessId}.json.gz");
+        try
+        {
+            string[] flags = [.. lab.Scenario.DiagnoseFlags.SelectMany(f => f.Split(' '))];
+            var capture = Cli.Run("capture", "--netns", lab.Name, "--sample", "0", "-o", file);
+            Assert.True(capture.ExitCode == 0, capture.Stderr);
+            var live = Cli.Run(["diagnose", "--netns", lab.Name, "--sample", "0", "--format", "json", .. flags]);
+            var offline = Cli.Run(["analyze", file, "--format", "json", .. flags]);
+
+            static IEnumerable<string> Keys(string json)
+            {
+                using var d = JsonDocument.Parse(json);
+                return d.RootElement.GetProperty("findings").EnumerateArray()
+                    .Select(f => $"{f.GetProperty("id").GetString()} {f.GetProperty("severity").GetString()} {f.GetProperty("subject").GetProperty("process").GetString()}")
+                    .Order().ToList();
+            }
+
+            Assert.Contains(expected, Keys(live.Stdout));
+            Assert.Equal(Keys(live.Stdout), Keys(offline.Stdout));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     [Fact]
     public async Task An_earlier_reading_shows_which_close_waits_stay()
     {
