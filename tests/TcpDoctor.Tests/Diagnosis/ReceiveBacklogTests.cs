@@ -85,4 +85,19 @@ public sealed class ReceiveBacklogTests
             info: SnapshotBuilder.Info(sentAgo: 60, recvAgo: 30)));
         Assert.Empty(b.Run(Detector));
     }
+
+    [Fact]
+    public void A_proxy_passing_back_a_slow_client_s_pace_is_back_pressure_not_a_stuck_reader()
+    {
+        // nginx reads its upstream only as fast as the client downstream takes the data: the client stopped reading
+        // (zero window), so the upstream connections fill. Information, with the reason.
+        var b = Backlogged(6, window: 0);
+        b.Process(41, "unrelated");
+        b.Sock(TcpState.Established, "10.0.0.1:443", "203.0.113.9:50000", pid: 40, timer: TimerKind.ZeroWindowProbe, timerMs: 3000, sendQ: 300_000,
+            info: SnapshotBuilder.Info(sentAgo: 30, recvAgo: 60));
+        var f = Assert.Single(b.Run(Detector));
+        Assert.Equal(Severity.Info, f.Severity);
+        Assert.Equal(1, f.Number("blockedWriting"));
+        Assert.Contains("back-pressure", f.Summary, StringComparison.Ordinal);
+    }
 }

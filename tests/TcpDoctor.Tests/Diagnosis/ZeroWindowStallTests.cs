@@ -85,4 +85,34 @@ public sealed class ZeroWindowStallTests
         Assert.Equal(Severity.Warning, Assert.Single(findings, f => f.Subject.RemoteAddress == "10.0.0.7").Severity);
         Assert.Equal(Severity.Info, Assert.Single(findings, f => f.Subject.RemoteAddress == "10.0.0.8").Severity);
     }
+
+    /// <summary>A streaming service on :443 with <paramref name="total"/> clients, <paramref name="stalled"/> of which stopped reading.</summary>
+    private static SnapshotBuilder Service(int total, int stalled)
+    {
+        var b = new SnapshotBuilder().Process(80, "streamd").Listen("0.0.0.0:443", pid: 80);
+        b.Many(total - stalled, (b, i) => b.Established("10.0.0.1:443", $"198.51.100.{i % 250}:{40000 + i}", pid: 80, sentAgo: 0.05, recvAgo: 2));
+        b.Many(stalled, (b, i) => b.Sock(TcpState.Established, "10.0.0.1:443", $"203.0.113.{i % 250}:{50000 + i}", pid: 80,
+            timer: TimerKind.ZeroWindowProbe, timerMs: 3200, sendQ: 80_000, info: SnapshotBuilder.Info(sentAgo: 120, recvAgo: 300) with { Backoff = 6 }));
+        return b;
+    }
+
+    [Fact]
+    public void A_few_paused_clients_of_a_streaming_service_are_one_info_not_one_finding_each()
+    {
+        // Each of them stalled longer than --hung-after: for a client of a service that is everyday life.
+        var f = Assert.Single(Service(1000, 6).Run(Detector));
+        Assert.Equal(Severity.Info, f.Severity);
+        Assert.Equal(443, f.Subject.LocalPort);
+        Assert.Null(f.Subject.RemoteAddress);
+        Assert.Equal("streamd", f.Subject.Process);
+        Assert.Equal(6, f.Number("clients"));
+    }
+
+    [Fact]
+    public void Many_clients_that_stopped_reading_are_a_warning()
+    {
+        var f = Assert.Single(Service(1000, 20).Run(Detector));
+        Assert.Equal(Severity.Warning, f.Severity);
+        Assert.Equal(20, f.Reapable.Sockets.Count);
+    }
 }

@@ -22,8 +22,12 @@ internal sealed class ReceiveBacklogDetector : IDetector
         foreach (var (_, sockets) in context.GroupByOwner(backlogged))
         {
             var atLimit = sockets.Count(AtLimit);
-            var severity = sockets.Count >= t.ReceiveBacklogWarning || atLimit > 0 ? Severity.Warning : Severity.Info;
-            yield return Build(context, severity, sockets, atLimit);
+
+            // A process blocked writing to peers that stopped reading (a proxy passing a slow client's pace back
+            // to its upstream) leaves its own input unread by design: back-pressure, said as an info.
+            var blockedWriting = BlockedWriting(context, sockets);
+            var severity = blockedWriting == 0 && (sockets.Count >= t.ReceiveBacklogWarning || atLimit > 0) ? Severity.Warning : Severity.Info;
+            yield return Build(context, severity, sockets, atLimit, blockedWriting);
         }
     }
 
@@ -50,11 +54,40 @@ internal sealed class ReceiveBacklogDetector : IDetector
             && s.Info.ReceiveMemory >= NearLimit * s.Info.ReceiveBuffer;
     }
 
+    /// <summary>Connections of the same processes that wait to write on a peer's zero window.</summary>
+    private static int BlockedWriting(DiagnosisContext context, List<TcpSocket> sockets)
+    {
+        var pids = new HashSet<int>();
+        foreach (var s in sockets)
+        {
+            if (s.Pid != 0)
+            {
+                pids.Add(s.Pid);
+            }
+        }
+
+        if (pids.Count == 0)
+        {
+            return 0;
+        }
+
+        var n = 0;
+        foreach (var s in context.InState(TcpState.Established))
+        {
+            if (s.Timer == TimerKind.ZeroWindowProbe && s.Pid != 0 && pids.Contains(s.Pid) && (s.SendQueue > 0 || s.Info.NotSentBytes > 0))
+            {
+                n++;
+            }
+        }
+
+        return n;
+    }
+
     /// <summary>The queue reached the buffer: the window advertised is zero (6.2+), or the memory is at the buffer's size.</summary>
     internal static bool AtLimit(TcpSocket s) =>
         s.Info.HasReceiveWindow ? s.Info.ReceiveWindow == 0 : s.Info.ReceiveBuffer > 0 && s.Info.ReceiveMemory >= 0.9 * s.Info.ReceiveBuffer;
 
-    private static Finding Build(DiagnosisContext context, Severity severity, List<TcpSocket> sockets, int atLimit)
+    private static Finding Build(DiagnosisContext context, Severity severity, List<TcpSocket> sockets, int atLimit, int blockedWriting)
     {
         var owners = context.OwnersOf(sockets);
         var who = owners.Describe($"the unidentified owner of port {sockets[0].LocalPort}");
@@ -73,6 +106,7 @@ internal sealed class ReceiveBacklogDetector : IDetector
             Figure.Of("secondsSinceDataMax", quiet[^1]),
             Figure.Of("peers", peers),
             Figure.Of("topPeers", topPeers),
+            Figure.Of("blockedWriting", blockedWriting),
         };
         evidence.AddRange(owners.Figures());
         var subject = owners.Apply(new FindingSubject());
@@ -94,7 +128,9 @@ internal sealed class ReceiveBacklogDetector : IDetector
                 (atLimit > 0
                     ? $"{Say.N(atLimit)} {(atLimit == 1 ? "has" : "have")} filled the receive buffer and advertise a zero window, so the peers ({topPeers}) cannot send and wait — on their side this is a zero-window stall. "
                     : $"The peers ({topPeers}) can still send until the buffers fill; then this side advertises a zero window and they stall. ") +
-                "A thread blocked on a lock, a slow downstream, an event loop stuck in one callback, or a consumer that was paused and never resumed all look like this.",
+                (blockedWriting > 0
+                    ? $"The same process waits to write on {Say.Count(blockedWriting, "connection", "connections")} whose peers stopped reading (zero window): it is passing their slowness back to these peers, as a proxy should — back-pressure, not a bug here; the readers to look at are those peers."
+                    : "A thread blocked on a lock, a slow downstream, an event loop stuck in one callback, or a consumer that was paused and never resumed all look like this."),
             Outlook =
                 "The data waits until the process reads it or the connection ends; nothing in TCP times it out, because this host keeps answering its peers' window probes. " +
                 "Each peer's writer blocks meanwhile, unless it has its own write timeout.",

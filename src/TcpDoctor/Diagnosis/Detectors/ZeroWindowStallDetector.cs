@@ -15,13 +15,80 @@ internal sealed class ZeroWindowStallDetector : IDetector
     {
         ArgumentNullException.ThrowIfNull(context);
         var t = context.Thresholds;
-        var stalled = context.Current.Sockets.Where(s => IsStalled(context, s));
-        foreach (var ((command, peer), sockets) in DiagnosisContext.Group(stalled, s => (context.CommandOf(s), s.RemoteAddress.Unmapped)))
+        var outbound = new List<TcpSocket>();
+        var clients = new List<TcpSocket>();
+        foreach (var s in context.Current.Sockets)
+        {
+            if (IsStalled(context, s))
+            {
+                (context.OpenedByThisHost(s) ? outbound : clients).Add(s);
+            }
+        }
+
+        // Peers this host connected to: one finding per (command, peer); a writer blocked for --hung-after is a warning alone.
+        foreach (var ((_, peer), sockets) in DiagnosisContext.Group(outbound, s => (context.CommandOf(s), s.RemoteAddress.Unmapped)))
         {
             var longest = sockets.Max(s => s.Info.LastDataSentMs) / 1000.0;
             var severity = sockets.Count >= t.ZeroWindowWarning || longest >= t.HungAfter.TotalSeconds ? Severity.Warning : Severity.Info;
             yield return Build(context, severity, peer, sockets);
         }
+
+        // Clients of this host's services stop reading all the time (a paused video, a phone in a pocket): judged
+        // together per service port, by count and by their share of the port's connections, never one by one.
+        foreach (var ((_, port), sockets) in DiagnosisContext.Group(clients, s => (context.CommandOf(s), s.LocalPort)))
+        {
+            var established = context.InState(TcpState.Established).Count(s => s.LocalPort == port && !context.OpenedByThisHost(s));
+            var severity = sockets.Count >= t.ZeroWindowWarning && sockets.Count >= ClientsWarningShare * established ? Severity.Warning : Severity.Info;
+            yield return BuildClients(context, severity, port, sockets, established);
+        }
+    }
+
+    /// <summary>Stalled clients of one service port worth a warning: this share of its connections (and zeroWindowWarning of them).</summary>
+    private const double ClientsWarningShare = 0.01;
+
+    private static Finding BuildClients(DiagnosisContext context, Severity severity, ushort port, List<TcpSocket> sockets, int established)
+    {
+        var owners = context.OwnersOf(sockets);
+        var who = owners.Describe($"the unidentified owner of port {port}");
+        var waits = sockets.Select(s => s.Info.LastDataSentMs / 1000.0).Order().ToList();
+        var queued = sockets.Sum(s => (long)Math.Max(s.SendQueue, s.Info.NotSentBytes));
+        var clients = sockets.Select(s => s.RemoteAddress.Unmapped).Distinct().Count();
+        var evidence = new List<Figure>
+        {
+            Figure.Of("stalled", sockets.Count),
+            Figure.Of("clients", clients),
+            Figure.Of("portEstablished", established),
+            Figure.Of("queuedBytes", queued),
+            Figure.Of("secondsStalledMin", waits[0]),
+            Figure.Of("secondsStalledMax", waits[^1]),
+            Figure.Of("topClients", Say.Top(sockets.GroupBy(s => Say.Addr(s.RemoteAddress)).Select(g => (g.Key, g.Count())))),
+        };
+        evidence.AddRange(owners.Figures());
+        return new Finding
+        {
+            Id = Catalog.ZeroWindowStall,
+            Severity = severity,
+            Title = $"{Say.Count(clients, "client", "clients")} of port {port} stopped reading: {Say.Count(sockets.Count, "response", "responses")} of {owners.SingleCommand ?? "the service"} stalled on a zero window",
+            Subject = owners.Apply(new FindingSubject { LocalPort = port }),
+            Summary =
+                $"{who} has {Say.Count(sockets.Count, "connection", "connections")} on port {port}, from {Say.Count(clients, "client", "clients")}, with {Say.N(queued)} bytes waiting to be sent and nothing sent for {Say.TimeRange(waits[0], waits[^1])}: " +
+                $"those clients advertise a zero window, their applications stopped reading. They are {(established > 0 ? Say.Pct((double)sockets.Count / established) : "all")} of the port's {Say.N(established)} established connections. " +
+                "A few such clients are everyday life for a service that streams (a paused player, a phone in a pocket, a consumer that went to sleep); many, or a growing share, mean a client-side bug or a server that writes more than its clients want. " +
+                "Each one holds its send buffer and, in a thread-per-connection server, a blocked writer.",
+            Outlook =
+                "While the clients' hosts answer the window probes, TCP waits forever; only a write timeout in the server, TCP_USER_TIMEOUT, or the client reading again ends it.",
+            Evidence = evidence,
+            Remedies =
+            [
+                $"Give writes to clients a deadline in {owners.SingleCommand ?? "the server"} (a send timeout, or non-blocking writes with an idle timer): nginx's send_timeout, Apache's Timeout, a write deadline in Go or Java. Trade-off: clients that pause on purpose (a paused stream) are cut off after it.",
+                "Set TCP_USER_TIMEOUT on accepted sockets: current kernels also end a zero-window wait longer than that.",
+                "End the stalled ones now: `tcpdoctor reap --finding zero-window-stall` (dry-run first): the server's write fails and the client sees a reset.",
+            ],
+            Confirm = $"`ss -tnoi state established sport = :{port}` shows timer:(persist,…) entries whose Send-Q does not shrink; `nstat -az TcpExtTCPWinProbe` rises.",
+            Magnitude = sockets.Count,
+            Sockets = sockets,
+            Reapable = ReapCriteria.ZeroWindowStall(context, sockets),
+        };
     }
 
     /// <summary>
