@@ -84,4 +84,35 @@ public sealed class RetransmitHotspotTests
         var before = new SnapshotBuilder().Tcp("OutSegs", 0).Tcp("RetransSegs", 0).Build();
         Assert.Empty(Streams(Host().At(1).Tcp("OutSegs", 100_000).Tcp("RetransSegs", 1_500), "10.0.0.7", 4, 25_000, 375).Run(Detector, previous: before));
     }
+
+    [Fact]
+    public void Many_quiet_peers_of_one_lossy_network_are_judged_together()
+    {
+        // 30 clients in 192.0.2.0/24, 40 segments each (too few to judge one by one), 15 % retransmitted.
+        var b = Host();
+        for (var p = 0; p < 30; p++)
+        {
+            Streams(b, $"192.0.2.{p + 1}", 1, 40, 6, first: 40000 + p);
+        }
+
+        // And a healthy network beside it.
+        for (var p = 0; p < 30; p++)
+        {
+            Streams(b, $"198.51.100.{p + 1}", 1, 40, 0, first: 41000 + p);
+        }
+
+        var f = Assert.Single(b.Run(Detector));
+        Assert.Equal("192.0.2.0/24", f.Subject.RemoteAddress);
+        Assert.Equal(30, f.Number("peersInSubnet"));
+        Assert.Equal(0.15, f.Number("retransmitShare"));
+    }
+
+    [Fact]
+    public void Two_quiet_peers_that_happen_to_share_a_network_need_enough_segments_together()
+    {
+        var b = Host();
+        Streams(b, "192.0.2.1", 1, 40, 8);
+        Streams(b, "192.0.2.2", 1, 40, 8, first: 41000);
+        Assert.Empty(b.Run(Detector));
+    }
 }

@@ -47,7 +47,30 @@ internal sealed class RetransmitHotspotDetector : IDetector
         var hotPeers = byPeer.Where(kv => kv.Value.Segments >= t.RetransmitMinSegments && kv.Value.Share >= t.RetransmitPeerWarning).ToList();
         foreach (var (peer, tally) in hotPeers)
         {
-            yield return BuildPeer(context, peer, tally, byPeer.Count, hotPeers.Count);
+            yield return BuildPeer(context, Say.Addr(peer), tally, byPeer.Count, hotPeers.Count, 1);
+        }
+
+        // Peers too quiet to judge one by one (many clients of a lossy network, each sending little) are judged
+        // together by subnet (/24, /64): loss that belongs to a network shows there.
+        var quiet = byPeer.Where(kv => kv.Value.Segments < t.RetransmitMinSegments);
+        foreach (var (subnet, members) in quiet.GroupBy(kv => Subnet(kv.Key)).Select(g => (g.Key, g.ToList())))
+        {
+            if (members.Count < 2)
+            {
+                continue;
+            }
+
+            var tally = new Tally();
+            foreach (var (_, member) in members)
+            {
+                tally.Add(member);
+            }
+
+            if (tally.Segments >= t.RetransmitMinSegments && tally.Share >= t.RetransmitPeerWarning)
+            {
+                hotPeers.AddRange(members);
+                yield return BuildPeer(context, subnet, tally, byPeer.Count, hotPeers.Count, members.Count);
+            }
         }
 
         if (context.SampleSeconds is { } dt
@@ -77,9 +100,26 @@ internal sealed class RetransmitHotspotDetector : IDetector
             Retransmitted += retrans;
             Segments += segs;
         }
+
+        public void Add(Tally other)
+        {
+            Sockets.AddRange(other.Sockets);
+            Retransmitted += other.Retransmitted;
+            Segments += other.Segments;
+        }
     }
 
-    private static Finding BuildPeer(DiagnosisContext context, NetAddress peer, Tally tally, int peers, int hotPeers)
+    /// <summary>"192.0.2.0/24" or "2001:db8:1:2::/64": the network a peer belongs to, as far as loss usually goes.</summary>
+    private static string Subnet(NetAddress peer)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        var n = peer.WriteBytes(bytes);
+        var prefix = n == 4 ? 3 : 8;
+        bytes[prefix..n].Clear();
+        return $"{NetAddress.FromBytes(bytes[..n])}/{prefix * 8}";
+    }
+
+    private static Finding BuildPeer(DiagnosisContext context, string target, Tally tally, int peers, int hotPeers, int members)
     {
         var sockets = tally.Sockets;
         var owners = context.OwnersOf(sockets);
@@ -98,8 +138,13 @@ internal sealed class RetransmitHotspotDetector : IDetector
             Figure.Of("measured", context.Previous is null ? "connection lifetimes" : "sample"),
             Figure.Of("peersSeen", peers),
         };
+        if (members > 1)
+        {
+            evidence.Add(Figure.Of("peersInSubnet", members));
+        }
+
         evidence.AddRange(owners.Figures());
-        var subject = owners.Apply(new FindingSubject { RemoteAddress = Say.Addr(peer) });
+        var subject = owners.Apply(new FindingSubject { RemoteAddress = target });
         if (ports.Count == 1)
         {
             subject = subject with { RemotePort = ports[0] };
@@ -109,23 +154,24 @@ internal sealed class RetransmitHotspotDetector : IDetector
         {
             Id = Catalog.RetransmitHotspot,
             Severity = Severity.Warning,
-            Title = $"{Say.Pct(tally.Share)} of the segments sent to {Say.Addr(peer)} are retransmissions",
+            Title = $"{Say.Pct(tally.Share)} of the segments sent to {target} are retransmissions",
             Subject = subject,
             Summary =
-                $"{over[0..1].ToUpperInvariant()}{over[1..]}, {Say.N(tally.Retransmitted)} of the {Say.N(tally.Segments)} data segments sent to {Say.Addr(peer)} on {Say.Count(sockets.Count, "connection", "connections")} of {who} were retransmissions: " +
+                $"{over[0..1].ToUpperInvariant()}{over[1..]}, {Say.N(tally.Retransmitted)} of the {Say.N(tally.Segments)} data segments sent to {target} on {Say.Count(sockets.Count, "connection", "connections")} of {who} were retransmissions: " +
                 $"the path to that peer loses packets (median RTT {Say.N(rtts[rtts.Count / 2])} ms). " +
-                (hotPeers == 1 && peers > 1 ? $"The other {Say.Count(peers - 1, "peer", "peers")} of this host {(peers == 2 ? "is" : "are")} not affected the same way, so the loss is on the way to this one — its link, a switch port, a tunnel, an overloaded firewall or its own receive path — not this host's uplink. " : "") +
+                (members > 1 ? $"Each of its {Say.N(members)} peers sent too little to be judged alone; together they lose this much, so the loss belongs to that network or the way to it. " : "") +
+                (hotPeers == 1 && peers > members ? $"The other {Say.Count(peers - 1, "peer", "peers")} of this host {(peers == 2 ? "is" : "are")} not affected the same way, so the loss is on the way to this one — its link, a switch port, a tunnel, an overloaded firewall or its own receive path — not this host's uplink. " : "") +
                 (hotPeers > 1 ? $"{Say.N(hotPeers)} of this host's {Say.N(peers)} peers lose this much: if they share nothing but this host, suspect its own link or uplink. " : "") +
                 "Each loss halves the sending rate for a while and costs an RTT or a retransmission timeout: throughput drops and tail latency grows long before anything fails.",
             Outlook = "Nothing breaks outright while segments get through eventually; requests to this peer stay slow and bulk transfers crawl. If the loss grows, retransmission timeouts lengthen and connections start to look like half-open-peer.",
             Evidence = evidence,
             Remedies =
             [
-                $"Find the lossy hop: `mtr -T -P {ports[0]} {Say.Addr(peer)}` (or plain mtr) from here; interface errors and drops on both ends (`ip -s link`, `ethtool -S`), a duplex mismatch, a saturated link or queue (`tc -s qdisc`).",
+                $"Find the lossy hop: `mtr -T -P {ports[0]} {Say.Addr(sockets[0].RemoteAddress)}` (or plain mtr) from here; interface errors and drops on both ends (`ip -s link`, `ethtool -S`), a duplex mismatch, a saturated link or queue (`tc -s qdisc`).",
                 "On the peer: drops in its receive path (`nstat -az TcpExtTCPBacklogDrop TcpExtTCPRcvQDrop`, `/proc/net/softnet_stat`) mean it is overloaded, not the network.",
                 "If the path is long and lossy by nature, a loss-tolerant congestion control (BBR: net.ipv4.tcp_congestion_control=bbr with the fq qdisc) keeps throughput up. Trade-off: it is less fair to other flows on shared links.",
             ],
-            Confirm = $"`ss -tni dst {Say.Addr(peer)}` shows retrans:N/TOTAL growing on these connections; `nstat -az TcpRetransSegs TcpOutSegs` twice for the host's ratio.",
+            Confirm = $"`ss -tni dst {target}` shows retrans:N/TOTAL growing on these connections; `nstat -az TcpRetransSegs TcpOutSegs` twice for the host's ratio.",
             Magnitude = tally.Share,
             Sockets = sockets,
         };
