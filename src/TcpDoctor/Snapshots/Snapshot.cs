@@ -24,7 +24,8 @@ public sealed class Snapshot
     /// <summary>
     /// Sockets bound to a port and neither connected nor listening (sock_diag's bound-inactive state, Linux 6.8+;
     /// what <c>ss -B</c> shows). Kept apart from <see cref="Sockets"/>, which holds what <c>ss -a</c> shows: each
-    /// takes its port from every connect() of the namespace. Empty from other sources and older kernels.
+    /// takes its port from every connect() of the namespace. Read with tcp_info (reads that are judged); empty from
+    /// reads without it, other sources and kernels before 6.8.
     /// </summary>
     public IReadOnlyList<TcpSocket> BoundOnly { get; init; } = [];
 

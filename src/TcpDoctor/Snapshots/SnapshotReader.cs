@@ -61,8 +61,9 @@ public static class SnapshotReader
                     var states = options.SkipEstablished ? SockDiagReader.AllButEstablished : SockDiagReader.AllStates;
                     sockets = DumpBoth(v4, v6, options.TcpInfo && !options.CountOnly, states, timings);
                     source = SocketSource.SockDiag;
-                    if (!options.CountOnly)
+                    if (options.TcpInfo && !options.CountOnly)
                     {
+                        // Only reads that are judged (the kernel walks every bound socket for it): summary and counting reads skip it.
                         boundOnly = DumpBoundOnly(v4, v6, timings);
                     }
                 }
