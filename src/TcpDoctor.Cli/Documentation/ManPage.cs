@@ -27,7 +27,8 @@ internal static class ManPage
     public static IReadOnlyList<(string Path, string Meaning)> Files { get; } =
     [
         ("/etc/tcpdoctor/thresholds.yaml", "Example thresholds: every key with its default and meaning, commented out. Read with diagnose, check, watch or serve --config /etc/tcpdoctor/thresholds.yaml."),
-        ("/etc/tcpdoctor/reap.yaml", "The reap policy of tcpdoctor-reap.service (an example to edit; reap --policy)."),
+        ("/etc/tcpdoctor/reap.example.yaml", "An example reap policy (docs: reap --policy). Copy it to /etc/tcpdoctor/reap.yaml, edit it and try it with a dry run."),
+        ("/etc/tcpdoctor/reap.yaml", "The policy tcpdoctor-reap.service applies; the unit does not start without it."),
         ("/var/lib/tcpdoctor/history.db", "The history database that record writes and history reads when run as root (tcpdoctor-record.service)."),
         ("$XDG_STATE_HOME/tcpdoctor/history.db", "The history database of a user other than root (~/.local/state when XDG_STATE_HOME is unset)."),
         ("/lib/systemd/system/tcpdoctor.service", "serve as a Prometheus agent on 127.0.0.1:9898 (not enabled by the package)."),
