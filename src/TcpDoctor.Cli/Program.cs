@@ -7,6 +7,13 @@ internal static class Program
 {
     private static async Task<int> Main(string[] args)
     {
+        var parse = CreateRoot().Parse(args);
+        return await CommandRunner.InvokeAsync(parse);
+    }
+
+    /// <summary>The whole command tree: what parses, what --help prints, and what the man page and completions are made from.</summary>
+    internal static RootCommand CreateRoot()
+    {
         var root = new RootCommand(
             "tcpdoctor finds out why TCP connections pile up on this host, names the pathology, shows the evidence, " +
             "points at the process and the peer, and says what to change.\n\n" +
@@ -45,6 +52,7 @@ internal static class Program
             CaptureCommand.Create(),
             LabCommand.Create(),
             LabWorkerCommand.Create(),
+            GenerateCommand.Create(),
         };
         foreach (var verb in verbs)
         {
@@ -52,8 +60,6 @@ internal static class Program
         }
 
         DefaultVerb.Attach(root, verbs);
-
-        var parse = root.Parse(args);
-        return await CommandRunner.InvokeAsync(parse);
+        return root;
     }
 }
