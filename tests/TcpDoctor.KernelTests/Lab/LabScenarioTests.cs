@@ -214,6 +214,9 @@ public sealed class LabScenarioTests
     public async Task Fd_limit_names_appA_near_its_own_limit()
     {
         await using var lab = await LabRun.StartAsync("fd-limit");
+
+        // Another host's namespace with the same pathology: its appA is not this namespace's.
+        await using var other = await LabRun.StartAsync("fd-limit", $"tdk-fd-other-{Environment.ProcessId}");
         var appA = lab.PidOf("appA");
         var limit = SoftFileLimit(appA);
         var open = Directory.GetFileSystemEntries($"/proc/{appA}/fd").Length;
@@ -227,7 +230,9 @@ public sealed class LabScenarioTests
         Assert.Equal("appA", f.Subject.Process);
         Assert.Equal(appA, f.Subject.Pid);
         Assert.Equal(128, f.Number("fdLimit"));
+        Assert.Equal(appA.ToString(CultureInfo.InvariantCulture), f.Text("pids"));
         await StopAndVerifyAsync(lab, appA, lab.PidOf("postgres"));
+        await StopAndVerifyAsync(other, other.PidOf("appA"));
     }
 
     [Fact]

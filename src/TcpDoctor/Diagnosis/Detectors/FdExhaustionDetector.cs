@@ -16,9 +16,14 @@ internal sealed class FdExhaustionDetector : IDetector
         ArgumentNullException.ThrowIfNull(context);
         var t = context.Thresholds;
         var byCommand = new Dictionary<string, List<(ProcessInfo Process, double Fraction)>>(StringComparer.Ordinal);
+
+        // A read of another namespace (--netns) scans every process of the host: only those owning a socket of
+        // that namespace are its own. (The own namespace keeps every process, as a sweep gives it the ones no
+        // namespace claims.)
+        var only = context.Current.NetworkNamespace is not null && context.Current.Netns is null ? OwnersHere(context.Current) : null;
         foreach (var p in context.Current.Processes.Processes.Values)
         {
-            if (p.FdSoftLimit is not > 0 || p.OpenFds <= 0)
+            if (p.FdSoftLimit is not > 0 || p.OpenFds <= 0 || (only is not null && !only.Contains(p.Pid)))
             {
                 continue;
             }
@@ -43,6 +48,20 @@ internal sealed class FdExhaustionDetector : IDetector
             var severity = processes[0].Fraction >= t.FdCritical ? Severity.Critical : Severity.Warning;
             yield return Build(context, severity, command, processes);
         }
+    }
+
+    private static HashSet<int> OwnersHere(Snapshots.Snapshot snapshot)
+    {
+        var pids = new HashSet<int>();
+        foreach (var s in snapshot.Sockets.Concat(snapshot.BoundOnly))
+        {
+            if (s.Pid != 0)
+            {
+                pids.Add(s.Pid);
+            }
+        }
+
+        return pids;
     }
 
     private static Finding Build(DiagnosisContext context, Severity severity, string command, List<(ProcessInfo Process, double Fraction)> processes)
