@@ -11,6 +11,11 @@ internal static class ListCommand
     {
         var format = GlobalOptions.Format();
         var limit = new Option<int?>("--limit", "-n") { Description = "Stop after this many rows." };
+        var boundOnly = new Option<bool>("--bound-only")
+        {
+            Description = "List the sockets bound to a port and neither connected nor listening instead (state CLOSE; what ss -B shows, " +
+                "which older iproute2 lacks; Linux 6.8+): each holds its port from every connect(), see bound-port-exhaustion.",
+        };
         var filters = new SocketFilterArgs();
         var snapshotArgs = new SnapshotArgs();
         var command = new Command(
@@ -21,10 +26,12 @@ internal static class ListCommand
             "  tcpdoctor list --state close-wait\n" +
             "  tcpdoctor list --state time-wait --remote 10.0.0.2 --port 5432\n" +
             "  tcpdoctor list --process apache2 --state established --idle-over 60s\n" +
+            "  tcpdoctor list --bound-only --process pool\n" +
             "  tcpdoctor list --format json | jq 'group_by(.process) | map({p: .[0].process, n: length})'")
         {
             format,
             limit,
+            boundOnly,
         };
         filters.AddTo(command);
         snapshotArgs.AddTo(command);
@@ -36,6 +43,12 @@ internal static class ListCommand
             if (max < 0)
             {
                 throw Usage.Error("--limit must not be negative.");
+            }
+
+            var bound = parse.GetValue(boundOnly);
+            if (bound && snapshotArgs.ToOptions(parse).ForceProcNet)
+            {
+                throw Usage.Error("--bound-only needs netlink sock_diag: /proc/net/tcp does not list bound-only sockets; leave out --proc.");
             }
 
             if (filter.IdleOver is not null && snapshotArgs.ToOptions(parse).ForceProcNet)
@@ -50,19 +63,19 @@ internal static class ListCommand
             }
 
             using var output = Output.ForStdout(parse.GetValue(GlobalOptions.NoColor));
-            renderer.Render(new SocketTable(snapshot, Select(snapshot, filter, max)), output);
+            renderer.Render(new SocketTable(snapshot, Select(snapshot, filter, max, bound)), output);
 
             return (int)ExitCode.Ok;
         });
         return command;
     }
 
-    private static IEnumerable<SocketRow> Select(Snapshot snapshot, SocketFilter filter, int max)
+    private static IEnumerable<SocketRow> Select(Snapshot snapshot, SocketFilter filter, int max, bool boundOnly)
     {
         var n = 0;
         foreach (var part in snapshot.Parts.Count > 0 ? snapshot.Parts : [snapshot])
         {
-            foreach (var s in part.Sockets)
+            foreach (var s in boundOnly ? part.BoundOnly : part.Sockets)
             {
                 if (n >= max)
                 {

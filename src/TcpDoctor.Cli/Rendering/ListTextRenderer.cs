@@ -34,7 +34,7 @@ internal sealed class ListTextRenderer : IRenderer<SocketTable>
             w.Write(' ');
             w.Write(Say.ExactEndpoint(s.LocalAddress, s.LocalPort).PadRight(26));
             w.Write(' ');
-            w.Write((s.State == TcpState.Listen ? "*" : Say.ExactEndpoint(s.RemoteAddress, s.RemotePort)).PadRight(26));
+            w.Write((s.State == TcpState.Listen || (s.RemotePort == 0 && s.RemoteAddress.IsAny) ? "*" : Say.ExactEndpoint(s.RemoteAddress, s.RemotePort)).PadRight(26));
             w.Write(' ');
             w.Write(ProcessText(s, part).PadRight(22));
             w.Write(' ');

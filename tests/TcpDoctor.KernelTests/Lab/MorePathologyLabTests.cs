@@ -201,6 +201,15 @@ public sealed class MorePathologyLabTests
         Assert.All(snapshot.BoundOnly, s => Assert.Equal(pool, s.Pid));
         Assert.Equal(850, snapshot.BoundOnly.Select(s => s.LocalPort).Distinct().Count(p => p is >= 40000 and <= 40999));
 
+        // list --bound-only shows them where this iproute2's ss cannot (no -B).
+        var listed = Cli.Run("list", "--bound-only", "--netns", lab.Name, "--format", "json");
+        Assert.True(listed.ExitCode == 0, listed.Stderr);
+        using (var rows = System.Text.Json.JsonDocument.Parse(listed.Stdout))
+        {
+            Assert.Equal(850, rows.RootElement.GetArrayLength());
+            Assert.All(rows.RootElement.EnumerateArray(), r => Assert.Equal("pool", r.GetProperty("process").GetString()));
+        }
+
         var findings = Diagnose(lab);
 
         var f = Assert.Single(findings, x => x.Id == Catalog.BoundPortExhaustion);

@@ -110,7 +110,7 @@ internal sealed class BoundPortExhaustionDetector : IDetector
                 "Move listeners out of the ephemeral range, or list their ports in net.ipv4.ip_local_reserved_ports so that automatic port choice leaves them alone.",
                 $"Widen net.ipv4.ip_local_port_range (now {range.Low}-{range.High}; 1024-65535 is the widest). Trade-off: it must stay clear of ports services listen on.",
             ],
-            Confirm = "`ss -tnB` (bound-inactive sockets, where ss knows -B) and `ss -tln` list the holders; the count of their ports inside ip_local_port_range falls once mended.",
+            Confirm = "`tcpdoctor list --bound-only` (or `ss -tnpB` where ss knows -B) and `ss -tlnp` list the holders; the count of their ports inside ip_local_port_range falls once mended.",
             Magnitude = fraction,
             Sockets = holders,
         };
