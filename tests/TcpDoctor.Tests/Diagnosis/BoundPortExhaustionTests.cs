@@ -61,4 +61,15 @@ public sealed class BoundPortExhaustionTests
         b.Many(5, (b, i) => b.Listen($"0.0.0.0:{45000 + i}", pid: 4)); // JMX, RMI on random ports
         Assert.Empty(b.Run(Detector));
     }
+
+    [Fact]
+    public void Bound_only_rows_of_an_imported_table_count_as_the_live_ones_do()
+    {
+        // ss -tan of older iproute2 and netstat list them among the others, as CLOSE/UNCONN with no peer.
+        var b = new SnapshotBuilder().Sys(s => s with { LocalPortRange = (40000, 40999) });
+        b.Many(600, (b, i) => b.Sock(TcpState.Close, $"127.0.0.1:{40000 + i}", "0.0.0.0:0", inode: 9000 + (uint)i));
+        var f = Assert.Single(b.Run(Detector));
+        Assert.Equal(Severity.Warning, f.Severity);
+        Assert.Equal(600, f.Number("boundOnlyPorts"));
+    }
 }

@@ -302,4 +302,18 @@ public sealed class EphemeralPortReuseTests
         Assert.Contains("EADDRINUSE", f.Outlook);
         Assert.Contains("10 bound by bind() without a connection", f.Summary);
     }
+
+    [Fact]
+    public void Live_bound_only_sockets_read_apart_shrink_the_budget_the_same_way()
+    {
+        // sock_diag's bound-inactive sockets (Snapshot.BoundOnly), not rows of the table as imports have them.
+        var b = new SnapshotBuilder()
+            .Sys(s => s with { LocalPortRange = (40000, 40999), TcpTwReuse = 0 })
+            .Many(499, (b, i) => b.Sock(TcpState.Established, $"10.0.0.1:{40000 + i}", "10.0.0.2:5774", info: SnapshotBuilder.Info()))
+            .Many(10, (b, i) => b.Bound($"10.0.0.1:{40600 + i}"));
+        var f = Assert.Single(b.Run(Detector));
+        Assert.Equal(990, f.Number("usablePorts"));
+        Assert.Equal(10, f.Number("portsBoundOnly"));
+        Assert.Equal(509, f.Number("portsInUseHostWide"));
+    }
 }

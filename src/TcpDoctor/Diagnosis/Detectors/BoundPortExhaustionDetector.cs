@@ -1,4 +1,3 @@
-using TcpDoctor.Kernel;
 using TcpDoctor.Sockets;
 
 namespace TcpDoctor.Diagnosis.Detectors;
@@ -17,65 +16,30 @@ internal sealed class BoundPortExhaustionDetector : IDetector
     {
         ArgumentNullException.ThrowIfNull(context);
         var t = context.Thresholds;
-        var sys = context.Sysctls;
-        var (low, high) = sys.LocalPortRange ?? (32768, 60999);
-        var usable = sys.UsableEphemeralPorts ?? (high - low + 1);
-        if (usable <= 0)
+        var range = PortRange.Of(context);
+        var taken = range.BoundByListeners + range.BoundOnly;
+        if (range.Total <= 0 || (double)taken / range.Total < t.BoundPortsWarning)
         {
             yield break;
         }
 
-        var ports = new HashSet<ushort>();
-        var holders = new List<TcpSocket>();
-        var boundOnly = 0;
-        foreach (var s in context.Current.BoundOnly.Concat(context.Listeners))
-        {
-            if (s.LocalPort < low || s.LocalPort > high || IsReserved(sys, s.LocalPort))
-            {
-                continue;
-            }
-
-            holders.Add(s);
-            if (ports.Add(s.LocalPort) && s.State != TcpState.Listen)
-            {
-                boundOnly++;
-            }
-        }
-
-        var fraction = (double)ports.Count / usable;
-        if (fraction < t.BoundPortsWarning)
-        {
-            yield break;
-        }
-
-        var severity = fraction >= t.BoundPortsCritical ? Severity.Critical : Severity.Warning;
-        yield return Build(context, severity, holders, ports.Count, boundOnly, usable, (low, high));
+        var holders = context.Current.BoundOnly.Concat(context.Current.Sockets).Where(range.HeldByBind).ToList();
+        var severity = (double)taken / range.Total >= t.BoundPortsCritical ? Severity.Critical : Severity.Warning;
+        yield return Build(context, severity, holders, range);
     }
 
-    private static bool IsReserved(Sysctls sys, ushort port)
-    {
-        foreach (var (l, h) in sys.ReservedPorts)
-        {
-            if (port >= l && port <= h)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static Finding Build(DiagnosisContext context, Severity severity, List<TcpSocket> holders, int taken, int boundOnly, int usable, (int Low, int High) range)
+    private static Finding Build(DiagnosisContext context, Severity severity, List<TcpSocket> holders, PortRange range)
     {
         var owners = context.OwnersOf(holders);
         var who = owners.Describe("processes this host could not identify");
-        var listening = taken - boundOnly;
+        var (boundOnly, listening, usable) = (range.BoundOnly, range.BoundByListeners, range.Total);
+        var taken = boundOnly + listening;
         var fraction = (double)taken / usable;
-        var free = usable - taken;
+        var free = range.Usable;
 
         // bind(0) picks odd ports first and connect() even ones (Linux 4.6+): outbound connections on odd ports
         // in the range were most likely bound before connecting, and hold their ports from every destination too.
-        var outbound = context.Current.Sockets.Where(s => s.State == TcpState.Established && s.LocalPort >= range.Low && s.LocalPort <= range.High && context.OpenedByThisHost(s)).ToList();
+        var outbound = context.Current.Sockets.Where(s => s.State == TcpState.Established && range.IsAutomatic(s.LocalPort) && context.OpenedByThisHost(s)).ToList();
         var odd = outbound.Count(s => (s.LocalPort & 1) == 1);
         var evidence = new List<Figure>
         {
@@ -84,7 +48,7 @@ internal sealed class BoundPortExhaustionDetector : IDetector
             Figure.Of("listenerPorts", listening),
             Figure.Of("usablePorts", usable),
             Figure.Of("takenFraction", fraction),
-            Figure.Of("portRange", $"{range.Low}-{range.High}"),
+            Figure.Of("portRange", range.RangeText),
             Figure.Of("outboundOnOddPorts", odd),
             Figure.Of("outboundConnections", outbound.Count),
         };
