@@ -74,7 +74,7 @@ internal sealed class ReceiveBacklogDetector : IDetector
         var n = 0;
         foreach (var s in context.InState(TcpState.Established))
         {
-            if (s.Timer == TimerKind.ZeroWindowProbe && s.Pid != 0 && pids.Contains(s.Pid) && (s.SendQueue > 0 || s.Info.NotSentBytes > 0))
+            if (s.Pid != 0 && pids.Contains(s.Pid) && ZeroWindowStallDetector.WaitsOnZeroWindow(s))
             {
                 n++;
             }

@@ -51,7 +51,7 @@ internal sealed class ZeroWindowStallDetector : IDetector
         var owners = context.OwnersOf(sockets);
         var who = owners.Describe($"the unidentified owner of port {port}");
         var waits = sockets.Select(s => s.Info.LastDataSentMs / 1000.0).Order().ToList();
-        var queued = sockets.Sum(s => (long)Math.Max(s.SendQueue, s.Info.NotSentBytes));
+        var queued = Queued(sockets);
         var clients = sockets.Select(s => s.RemoteAddress.Unmapped).Distinct().Count();
         var evidence = new List<Figure>
         {
@@ -97,18 +97,23 @@ internal sealed class ZeroWindowStallDetector : IDetector
     /// </summary>
     internal static bool IsStalled(DiagnosisContext context, TcpSocket s) =>
         s.State is TcpState.Established or TcpState.CloseWait
-        && s.Timer == TimerKind.ZeroWindowProbe
-        && (s.SendQueue > 0 || s.Info.NotSentBytes > 0)
+        && WaitsOnZeroWindow(s)
         && s.Info.IsPresent
         && s.Info.LastDataSentMs >= context.Thresholds.ZeroWindowAfter.TotalMilliseconds;
+
+    /// <summary>Data waits to be sent and the zero-window probe timer runs: the peer's window is shut now (however briefly).</summary>
+    internal static bool WaitsOnZeroWindow(TcpSocket s) =>
+        s.Timer == TimerKind.ZeroWindowProbe && (s.SendQueue > 0 || s.Info.NotSentBytes > 0);
+
+    /// <summary>Bytes waiting to be sent; Send-Q (write_seq − snd_una) already holds the bytes not yet sent.</summary>
+    private static long Queued(List<TcpSocket> sockets) => sockets.Sum(s => (long)Math.Max(s.SendQueue, s.Info.NotSentBytes));
 
     private static Finding Build(DiagnosisContext context, Severity severity, NetAddress peer, List<TcpSocket> sockets)
     {
         var owners = context.OwnersOf(sockets);
         var who = owners.Describe("a process this host could not identify");
         var waits = sockets.Select(s => s.Info.LastDataSentMs / 1000.0).Order().ToList();
-        // Send-Q (write_seq − snd_una) already holds the bytes not yet sent.
-        var queued = sockets.Sum(s => (long)Math.Max(s.SendQueue, s.Info.NotSentBytes));
+        var queued = Queued(sockets);
         var ports = sockets.Select(s => (int)s.RemotePort).Distinct().ToList();
         var zeroWindow = sockets.Count(s => s.Info.HasSendWindow && s.Info.SendWindow == 0);
         var knownWindow = sockets.Count(s => s.Info.HasSendWindow);
