@@ -44,17 +44,14 @@ internal sealed class RetransmitHotspotDetector : IDetector
             tally.Add(s, retrans, segs);
         }
 
-        var hotPeers = byPeer.Where(kv => kv.Value.Segments >= t.RetransmitMinSegments && kv.Value.Share >= t.RetransmitPeerWarning).ToList();
-        foreach (var (peer, tally) in hotPeers)
-        {
-            yield return BuildPeer(context, Say.Addr(peer), tally, byPeer.Count, hotPeers.Count, 1);
-        }
+        var hot = byPeer.Where(kv => kv.Value.Segments >= t.RetransmitMinSegments && kv.Value.Share >= t.RetransmitPeerWarning)
+            .Select(kv => (Target: Say.Addr(kv.Key), Tally: kv.Value, Members: 1)).ToList();
 
         // Peers too quiet to judge one by one (many clients of a lossy network, each sending little) are judged
         // together by subnet (/24, /64): loss that belongs to a network shows there.
-        var quiet = byPeer.Where(kv => kv.Value.Segments < t.RetransmitMinSegments);
-        foreach (var (subnet, members) in quiet.GroupBy(kv => Subnet(kv.Key)).Select(g => (g.Key, g.ToList())))
+        foreach (var g in byPeer.Where(kv => kv.Value.Segments < t.RetransmitMinSegments).GroupBy(kv => Subnet(kv.Key)))
         {
+            var members = g.ToList();
             if (members.Count < 2)
             {
                 continue;
@@ -68,19 +65,24 @@ internal sealed class RetransmitHotspotDetector : IDetector
 
             if (tally.Segments >= t.RetransmitMinSegments && tally.Share >= t.RetransmitPeerWarning)
             {
-                hotPeers.AddRange(members);
-                yield return BuildPeer(context, subnet, tally, byPeer.Count, hotPeers.Count, members.Count);
+                hot.Add((g.Key, tally, members.Count));
             }
+        }
+
+        var hotPeers = hot.Sum(h => h.Members);
+        foreach (var (target, tally, members) in hot)
+        {
+            yield return BuildPeer(context, target, tally, byPeer.Count, hotPeers, members);
         }
 
         if (context.SampleSeconds is { } dt
             && context.TcpDelta("OutSegs") is { } outSegs && outSegs >= t.RetransmitMinSegments
             && context.TcpDelta("RetransSegs") is { } retransSegs
             && (double)retransSegs / outSegs >= t.RetransmitHostWarning
-            && hotPeers.Sum(kv => kv.Value.Retransmitted) * 2 < retransSegs)
+            && hot.Sum(h => h.Tally.Retransmitted) * 2 < retransSegs)
         {
             // Unless the peers already reported carry most of the loss: then the host's ratio is theirs, said once.
-            yield return BuildHost(context, retransSegs, outSegs, dt, byPeer, hotPeers.Count);
+            yield return BuildHost(context, retransSegs, outSegs, dt, byPeer, hotPeers);
         }
     }
 
@@ -160,8 +162,8 @@ internal sealed class RetransmitHotspotDetector : IDetector
                 $"{over[0..1].ToUpperInvariant()}{over[1..]}, {Say.N(tally.Retransmitted)} of the {Say.N(tally.Segments)} data segments sent to {target} on {Say.Count(sockets.Count, "connection", "connections")} of {who} were retransmissions: " +
                 $"the path to that peer loses packets (median RTT {Say.N(rtts[rtts.Count / 2])} ms). " +
                 (members > 1 ? $"Each of its {Say.N(members)} peers sent too little to be judged alone; together they lose this much, so the loss belongs to that network or the way to it. " : "") +
-                (hotPeers == 1 && peers > members ? $"The other {Say.Count(peers - 1, "peer", "peers")} of this host {(peers == 2 ? "is" : "are")} not affected the same way, so the loss is on the way to this one — its link, a switch port, a tunnel, an overloaded firewall or its own receive path — not this host's uplink. " : "") +
-                (hotPeers > 1 ? $"{Say.N(hotPeers)} of this host's {Say.N(peers)} peers lose this much: if they share nothing but this host, suspect its own link or uplink. " : "") +
+                (hotPeers == 1 && peers > 1 ? $"The other {Say.Count(peers - 1, "peer", "peers")} of this host {(peers == 2 ? "is" : "are")} not affected the same way, so the loss is on the way to this one — its link, a switch port, a tunnel, an overloaded firewall or its own receive path — not this host's uplink. " : "") +
+                (members == 1 && hotPeers > 1 ? $"{Say.N(hotPeers)} of this host's {Say.N(peers)} peers lose this much: if they share nothing but this host, suspect its own link or uplink. " : "") +
                 "Each loss halves the sending rate for a while and costs an RTT or a retransmission timeout: throughput drops and tail latency grows long before anything fails.",
             Outlook = "Nothing breaks outright while segments get through eventually; requests to this peer stay slow and bulk transfers crawl. If the loss grows, retransmission timeouts lengthen and connections start to look like half-open-peer.",
             Evidence = evidence,
