@@ -19,7 +19,27 @@ internal sealed class SynSentPileupDetector : IDetector
         ArgumentNullException.ThrowIfNull(context);
         var t = context.Thresholds;
         var waiting = context.InState(TcpState.SynSent).Where(s => SynClock.Retransmits(s) >= 1);
-        foreach (var ((_, remote, port), sockets) in DiagnosisContext.Group(waiting, s => (context.CommandOf(s), s.RemoteAddress.Unmapped, s.RemotePort)))
+        var groups = DiagnosisContext.Group(waiting, s => (context.CommandOf(s), s.RemoteAddress.Unmapped, s.RemotePort));
+        var established = new Dictionary<(NetAddress, ushort), int>();
+        if (groups.Count > 0)
+        {
+            // Connections to the same destinations that did get through: one pass, whatever the number of destinations.
+            foreach (var (_, remote, port) in groups.Keys)
+            {
+                established[(remote, port)] = 0;
+            }
+
+            foreach (var s in context.InState(TcpState.Established))
+            {
+                var key = (s.RemoteAddress.Unmapped, s.RemotePort);
+                if (established.TryGetValue(key, out var n))
+                {
+                    established[key] = n + 1;
+                }
+            }
+        }
+
+        foreach (var ((_, remote, port), sockets) in groups)
         {
             Severity severity;
             if (sockets.Count >= t.SynSentCritical)
@@ -39,11 +59,11 @@ internal sealed class SynSentPileupDetector : IDetector
                 continue;
             }
 
-            yield return Build(context, severity, remote, port, sockets);
+            yield return Build(context, severity, remote, port, sockets, established[(remote, port)]);
         }
     }
 
-    private static Finding Build(DiagnosisContext context, Severity severity, NetAddress remote, ushort port, List<TcpSocket> sockets)
+    private static Finding Build(DiagnosisContext context, Severity severity, NetAddress remote, ushort port, List<TcpSocket> sockets, int established)
     {
         var sys = context.Sysctls;
         var owners = context.OwnersOf(sockets);
@@ -53,7 +73,6 @@ internal sealed class SynSentPileupDetector : IDetector
         var elapsed = sockets.Select(s => SynClock.ElapsedSeconds(s, sys)).Order().ToList();
         var soonest = Math.Max(0, budget - elapsed[^1]);
         var maxRetransmits = sockets.Max(SynClock.Retransmits);
-        var established = context.InState(TcpState.Established).Count(s => s.RemotePort == port && s.RemoteAddress.Unmapped == remote);
         var synRetries = sys.TcpSynRetries ?? 6;
         var linear = sys.TcpSynLinearTimeouts;
         var evidence = new List<Figure>

@@ -35,9 +35,28 @@ internal sealed class ZeroWindowStallDetector : IDetector
 
         // Clients of this host's services stop reading all the time (a paused video, a phone in a pocket): judged
         // together per service port, by count and by their share of the port's connections, never one by one.
-        foreach (var ((_, port), sockets) in DiagnosisContext.Group(clients, s => (context.CommandOf(s), s.LocalPort)))
+        var groups = DiagnosisContext.Group(clients, s => (context.CommandOf(s), s.LocalPort));
+        var byPort = new Dictionary<ushort, int>();
+        if (groups.Count > 0)
         {
-            var established = context.InState(TcpState.Established).Count(s => s.LocalPort == port && !context.OpenedByThisHost(s));
+            // One pass over the connections, whatever the number of ports with stalled clients.
+            foreach (var (_, port) in groups.Keys)
+            {
+                byPort[port] = 0;
+            }
+
+            foreach (var s in context.InState(TcpState.Established))
+            {
+                if (byPort.TryGetValue(s.LocalPort, out var n) && !context.OpenedByThisHost(s))
+                {
+                    byPort[s.LocalPort] = n + 1;
+                }
+            }
+        }
+
+        foreach (var ((_, port), sockets) in groups)
+        {
+            var established = byPort[port];
             var severity = sockets.Count >= t.ZeroWindowWarning && sockets.Count >= ClientsWarningShare * established ? Severity.Warning : Severity.Info;
             yield return BuildClients(context, severity, port, sockets, established);
         }
