@@ -19,13 +19,15 @@ internal sealed class ReceiveBacklogDetector : IDetector
         ArgumentNullException.ThrowIfNull(context);
         var t = context.Thresholds;
         var backlogged = context.InState(TcpState.Established).Where(s => IsBacklogged(context, s));
+        Dictionary<int, int>? writersByPid = null;
         foreach (var (_, sockets) in context.GroupByOwner(backlogged))
         {
             var atLimit = sockets.Count(AtLimit);
 
             // A process blocked writing to peers that stopped reading (a proxy passing a slow client's pace back
             // to its upstream) leaves its own input unread by design: back-pressure, said as an info.
-            var blockedWriting = BlockedWriting(context, sockets);
+            writersByPid ??= BlockedWritersByPid(context);
+            var blockedWriting = sockets.Select(s => s.Pid).Where(p => p != 0).Distinct().Sum(p => writersByPid.GetValueOrDefault(p));
             var severity = blockedWriting == 0 && (sockets.Count >= t.ReceiveBacklogWarning || atLimit > 0) ? Severity.Warning : Severity.Info;
             yield return Build(context, severity, sockets, atLimit, blockedWriting);
         }
@@ -54,33 +56,19 @@ internal sealed class ReceiveBacklogDetector : IDetector
             && s.Info.ReceiveMemory >= NearLimit * s.Info.ReceiveBuffer;
     }
 
-    /// <summary>Connections of the same processes that wait to write on a peer's zero window.</summary>
-    private static int BlockedWriting(DiagnosisContext context, List<TcpSocket> sockets)
+    /// <summary>Per process, its connections that wait to write on a peer's zero window (one pass, for every group).</summary>
+    private static Dictionary<int, int> BlockedWritersByPid(DiagnosisContext context)
     {
-        var pids = new HashSet<int>();
-        foreach (var s in sockets)
-        {
-            if (s.Pid != 0)
-            {
-                pids.Add(s.Pid);
-            }
-        }
-
-        if (pids.Count == 0)
-        {
-            return 0;
-        }
-
-        var n = 0;
+        var byPid = new Dictionary<int, int>();
         foreach (var s in context.InState(TcpState.Established))
         {
-            if (s.Pid != 0 && pids.Contains(s.Pid) && ZeroWindowStallDetector.WaitsOnZeroWindow(s))
+            if (s.Pid != 0 && ZeroWindowStallDetector.WaitsOnZeroWindow(s))
             {
-                n++;
+                byPid[s.Pid] = byPid.GetValueOrDefault(s.Pid) + 1;
             }
         }
 
-        return n;
+        return byPid;
     }
 
     /// <summary>The queue reached the buffer: the window advertised is zero (6.2+), or the memory is at the buffer's size.</summary>
