@@ -207,22 +207,7 @@ public sealed class DiagnosisContext
     }
 
     /// <summary>Groups sockets by owning command (unowned ones by local port).</summary>
-    internal Dictionary<OwnerKey, List<TcpSocket>> GroupByOwner(IEnumerable<TcpSocket> sockets)
-    {
-        var groups = new Dictionary<OwnerKey, List<TcpSocket>>();
-        foreach (var s in sockets)
-        {
-            var key = OwnerKeyOf(s);
-            if (!groups.TryGetValue(key, out var list))
-            {
-                groups[key] = list = [];
-            }
-
-            list.Add(s);
-        }
-
-        return groups;
-    }
+    internal Dictionary<OwnerKey, List<TcpSocket>> GroupByOwner(IEnumerable<TcpSocket> sockets) => Group(sockets, OwnerKeyOf);
 
     /// <summary>Sockets grouped by <paramref name="key"/>, groups in first-seen order.</summary>
     internal static Dictionary<TKey, List<TcpSocket>> Group<TKey>(IEnumerable<TcpSocket> sockets, Func<TcpSocket, TKey> key)
