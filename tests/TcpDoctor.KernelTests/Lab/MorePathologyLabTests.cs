@@ -158,7 +158,9 @@ public sealed class MorePathologyLabTests
         Assert.Equal(Severity.Warning, f.Severity);
         Assert.InRange(f.Number("resetsPerSecond")!.Value, 10, 500);
         Assert.True(f.Number("abortOnData") > 0, "SO_LINGER 0 closes count as TCPAbortOnData");
-        Assert.InRange(f.Number("resetShare")!.Value, 0.5, 1);
+        // Every connection the lab opens ends in a reset, so the share hovers around 1; connections opened just
+        // before the sample and reset within it lift it above 1 (1.02 seen in CI).
+        Assert.InRange(f.Number("resetShare")!.Value, 0.5, 1.5);
         await StopAndVerifyAsync(lab, appA, lab.PidOf("backend"));
     }
 
@@ -178,7 +180,7 @@ public sealed class MorePathologyLabTests
         Assert.Equal(8080, f.Subject.RemotePort);
         Assert.Equal("appA", f.Subject.Process);
         Assert.Equal(appA, f.Subject.Pid);
-        Assert.InRange(f.Number("retransmitShare")!.Value, 0.05, 0.2); // 8 % lost on the way
+        Assert.InRange(f.Number("retransmitShare")!.Value, 0.03, 0.2); // 8 % lost on the way; 5 to 11 % measured over one-second samples
         Assert.Equal("sample", f.Text("measured"));
         await StopAndVerifyAsync(lab, appA);
     }

@@ -43,6 +43,18 @@ public sealed class ResetStormTests
         Assert.Contains("SO_LINGER 0", f.Summary, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(102, 100, "as many as were opened, or more")] // connections opened before the sample reset within it
+    [InlineData(100, 100, "as many as were opened, or more")]
+    [InlineData(40, 0, "none opened over the sample")]          // long-lived connections reset, nothing new opened
+    [InlineData(40, 200, "20% of those opened")]
+    public void The_title_never_says_more_than_all_of_those_opened(long resets, long opens, string said)
+    {
+        var f = Assert.Single(Sample(resets, opens));
+        Assert.Contains($"({said})", f.Title, StringComparison.Ordinal);
+        Assert.Equal(opens > 0 ? (double)resets / opens : 1, f.Number("resetShare")); // the evidence keeps the measured ratio
+    }
+
     [Fact]
     public void A_port_scan_sends_resets_but_resets_no_connection()
     {

@@ -36,7 +36,7 @@ public sealed class LabScenariosTests
         Assert.Equal(["--stale-after 2s", "--hung-after 1s"], LabScenarios.Find("healthy")!.DiagnoseFlags);
         Assert.Empty(LabScenarios.Find("port-exhaustion")!.DiagnoseFlags);
         Assert.Equal(["--set zeroWindowAfter=2s"], LabScenarios.Find("zero-window")!.DiagnoseFlags);
-        Assert.Equal(["--set retransmitPeerWarning=0.05"], LabScenarios.Find("lossy-peer")!.DiagnoseFlags);
+        Assert.Equal(["--set retransmitPeerWarning=0.03"], LabScenarios.Find("lossy-peer")!.DiagnoseFlags);
         Assert.Equal(["--sample 2s"], LabScenarios.Find("reset-storm")!.DiagnoseFlags);
     }
 

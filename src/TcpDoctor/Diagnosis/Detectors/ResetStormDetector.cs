@@ -32,6 +32,16 @@ internal sealed class ResetStormDetector : IDetector
         yield return Build(context, resets, opens, dt);
     }
 
+    /// <summary>
+    /// The resets against the connections opened over the same sample. Connections opened before the sample
+    /// can be reset within it, so the ratio can pass 100 % (a storm on long-lived connections, or a steady
+    /// churn seen over a short sample): said in words, not as "102 % of those opened".
+    /// </summary>
+    private static string ShareOfOpens(long resets, long opens) =>
+        opens <= 0 ? "none opened over the sample"
+        : resets >= opens ? "as many as were opened, or more"
+        : $"{Say.Pct((double)resets / opens)} of those opened";
+
     private static Finding Build(DiagnosisContext context, long resets, long opens, double dt)
     {
         long D(string name) => Math.Max(0, context.TcpExtDelta(name) ?? 0);
@@ -113,7 +123,7 @@ internal sealed class ResetStormDetector : IDetector
         {
             Id = Catalog.ResetStorm,
             Severity = Severity.Warning,
-            Title = $"{Say.Rate(resets / dt)} connections end in a reset instead of a close ({Say.Pct(opens > 0 ? (double)resets / opens : 1)} of those opened)" +
+            Title = $"{Say.Rate(resets / dt)} connections end in a reset instead of a close ({ShareOfOpens(resets, opens)})" +
                 (top is not null ? $", most of them {top.Key.Command ?? "unidentified"}'s to {Say.Endpoint(top.Key.Remote, top.Key.RemotePort)}" : ""),
             Subject = subject,
             Summary =

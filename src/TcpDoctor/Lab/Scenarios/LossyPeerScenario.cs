@@ -19,9 +19,11 @@ internal sealed class LossyPeerScenario : LabScenario
 
     public override IReadOnlyList<string> ExpectedFindings => [Catalog.RetransmitHotspot];
 
-    // 8 % loss, judged at 5 %: heavier loss also makes a connection lose the same segment three times running
+    // 8 % loss, judged at 3 %: heavier loss also makes a connection lose the same segment three times running
     // now and then, which half-open-peer rightly reports (as an info) — a lab must show one finding, steadily.
-    public override Thresholds Thresholds { get; } = Thresholds.Default with { RetransmitPeerWarning = 0.05 };
+    // Over a one-second sample the measured share runs from 5 to 11 % here (GRO-merged segments dropped whole,
+    // timeouts retransmitting more than was lost), so a 5 % threshold missed now and then.
+    public override Thresholds Thresholds { get; } = Thresholds.Default with { RetransmitPeerWarning = 0.03 };
 
     public override async Task BuildAsync(LabSession lab, CancellationToken ct)
     {
