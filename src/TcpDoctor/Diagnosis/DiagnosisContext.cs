@@ -209,12 +209,12 @@ public sealed class DiagnosisContext
     /// <summary>Groups sockets by owning command (unowned ones by local port).</summary>
     internal Dictionary<OwnerKey, List<TcpSocket>> GroupByOwner(IEnumerable<TcpSocket> sockets) => Group(sockets, OwnerKeyOf);
 
-    /// <summary>Sockets grouped by <paramref name="key"/>, groups in first-seen order.</summary>
-    internal static Dictionary<TKey, List<TcpSocket>> Group<TKey>(IEnumerable<TcpSocket> sockets, Func<TcpSocket, TKey> key)
+    /// <summary>Items (sockets, mostly) grouped by <paramref name="key"/>, groups in first-seen order.</summary>
+    internal static Dictionary<TKey, List<T>> Group<T, TKey>(IEnumerable<T> items, Func<T, TKey> key)
         where TKey : notnull
     {
-        var groups = new Dictionary<TKey, List<TcpSocket>>();
-        foreach (var s in sockets)
+        var groups = new Dictionary<TKey, List<T>>();
+        foreach (var s in items)
         {
             var k = key(s);
             if (!groups.TryGetValue(k, out var list))

@@ -33,22 +33,7 @@ internal sealed class EphemeralPortExhaustionDetector : IDetector
             yield break;
         }
 
-        var groups = new Dictionary<DestinationKey, List<TcpSocket>>();
-        foreach (var s in context.Current.Sockets)
-        {
-            if (!Counts(context, range, s))
-            {
-                continue;
-            }
-
-            var key = DestinationKey.Of(s);
-            if (!groups.TryGetValue(key, out var list))
-            {
-                groups[key] = list = [];
-            }
-
-            list.Add(s);
-        }
+        var groups = DiagnosisContext.Group(context.Current.Sockets.Where(s => Counts(context, range, s)), DestinationKey.Of);
 
         var candidates = new List<(DestinationKey Key, List<TcpSocket> Sockets)>();
         foreach (var (key, sockets) in groups)

@@ -16,18 +16,12 @@ internal sealed class FinWait2PileupDetector : IDetector
     {
         ArgumentNullException.ThrowIfNull(context);
         var t = context.Thresholds;
-        var groups = new Dictionary<(bool Inbound, ushort Port, NetAddress Peer), List<TcpSocket>>();
-        foreach (var s in context.InState(TcpState.FinWait2))
-        {
-            var inbound = !context.OpenedByThisHost(s);
-            var key = inbound ? (true, s.LocalPort, default(NetAddress)) : (false, s.RemotePort, s.RemoteAddress.Unmapped);
-            if (!groups.TryGetValue(key, out var list))
-            {
-                groups[key] = list = [];
-            }
-
-            list.Add(s);
-        }
+        // Inbound per local port (the service whose clients never close); outbound per destination.
+        var groups = DiagnosisContext.Group(
+            context.InState(TcpState.FinWait2),
+            s => !context.OpenedByThisHost(s)
+                ? (Inbound: true, Port: s.LocalPort, Peer: default(NetAddress))
+                : (Inbound: false, Port: s.RemotePort, Peer: s.RemoteAddress.Unmapped));
 
         foreach (var ((inbound, port, peer), sockets) in groups)
         {

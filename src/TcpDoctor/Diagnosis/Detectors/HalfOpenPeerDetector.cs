@@ -17,25 +17,13 @@ internal sealed class HalfOpenPeerDetector : IDetector
     {
         ArgumentNullException.ThrowIfNull(context);
         var t = context.Thresholds;
-        var byPeer = new Dictionary<NetAddress, List<TcpSocket>>();
-        foreach (var s in context.Current.Sockets)
-        {
-            if (s.Timer != TimerKind.Retransmit
-                || s.State is not (TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.LastAck or TcpState.Closing)
-                || RetransmitClock.Retransmits(s) < t.HalfOpenRetransmits
-                || (s.SendQueue == 0 && s.Info.Unacked == 0))
-            {
-                continue;
-            }
-
-            var peer = s.RemoteAddress.Unmapped;
-            if (!byPeer.TryGetValue(peer, out var list))
-            {
-                byPeer[peer] = list = [];
-            }
-
-            list.Add(s);
-        }
+        var byPeer = DiagnosisContext.Group(
+            context.Current.Sockets.Where(s =>
+                s.Timer == TimerKind.Retransmit
+                && (s.State is TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.LastAck or TcpState.Closing)
+                && RetransmitClock.Retransmits(s) >= t.HalfOpenRetransmits
+                && (s.SendQueue != 0 || s.Info.Unacked != 0)),
+            s => s.RemoteAddress.Unmapped);
 
         // Clients of this host's services vanish all the time on a public service — a phone leaves coverage with its
         // six connections — so they are judged together per service port, by their share of its connections. Only a

@@ -14,22 +14,9 @@ internal sealed class HungRequestsDetector : IDetector
     {
         ArgumentNullException.ThrowIfNull(context);
         var t = context.Thresholds;
-        var groups = new Dictionary<(string? Command, NetAddress Remote, ushort Port), List<TcpSocket>>();
-        foreach (var s in context.InState(TcpState.Established))
-        {
-            if (!RequestRules.IsHung(context, s))
-            {
-                continue;
-            }
-
-            var key = (context.CommandOf(s), s.RemoteAddress.Unmapped, s.RemotePort);
-            if (!groups.TryGetValue(key, out var list))
-            {
-                groups[key] = list = [];
-            }
-
-            list.Add(s);
-        }
+        var groups = DiagnosisContext.Group(
+            context.InState(TcpState.Established).Where(s => RequestRules.IsHung(context, s)),
+            s => (Command: context.CommandOf(s), Remote: s.RemoteAddress.Unmapped, Port: s.RemotePort));
 
         foreach (var ((command, remote, port), sockets) in groups)
         {

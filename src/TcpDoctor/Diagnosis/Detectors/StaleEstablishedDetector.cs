@@ -19,24 +19,12 @@ internal sealed class StaleEstablishedDetector : IDetector
     public IEnumerable<Finding> Detect(DiagnosisContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var groups = new Dictionary<(OwnerKey Owner, ushort LocalPort, NetAddress Remote), List<TcpSocket>>();
-        foreach (var s in context.InState(TcpState.Established))
-        {
-            if (!RequestRules.IsStale(context, s))
-            {
-                continue;
-            }
-
-            var key = context.OpenedByThisHost(s)
-                ? (context.OwnerKeyOf(s), (ushort)0, s.RemoteAddress.Unmapped)
-                : (context.OwnerKeyOf(s), s.LocalPort, default(NetAddress));
-            if (!groups.TryGetValue(key, out var list))
-            {
-                groups[key] = list = [];
-            }
-
-            list.Add(s);
-        }
+        // Connections this host opened per (owner, peer); its services' clients per (owner, local port).
+        var groups = DiagnosisContext.Group(
+            context.InState(TcpState.Established).Where(s => RequestRules.IsStale(context, s)),
+            s => context.OpenedByThisHost(s)
+                ? (Owner: context.OwnerKeyOf(s), LocalPort: (ushort)0, Remote: s.RemoteAddress.Unmapped)
+                : (Owner: context.OwnerKeyOf(s), LocalPort: s.LocalPort, Remote: default(NetAddress)));
 
         foreach (var ((owner, localPort, remote), sockets) in groups)
         {
