@@ -54,18 +54,21 @@ public sealed class OwnerCache
     /// new full scan of <paramref name="procRoot"/>. <paramref name="sawEveryState"/> is false for a dump
     /// that left some states out (ESTABLISHED between full reads): the sockets it could not see are not
     /// taken for gone, so one with no owner at a full read still counts as lasting at the next one.
+    /// <paramref name="boundOnly"/>: the bound-only sockets dumped beside them, owned by processes too
+    /// (a second list rather than a copy of both: the table can hold hundreds of thousands).
     /// </summary>
-    public ProcessTable Resolve(IReadOnlyList<TcpSocket> sockets, string procRoot, bool sawEveryState = true)
+    public ProcessTable Resolve(IReadOnlyList<TcpSocket> sockets, string procRoot, bool sawEveryState = true, IReadOnlyList<TcpSocket>? boundOnly = null)
     {
         ArgumentNullException.ThrowIfNull(sockets);
         ArgumentNullException.ThrowIfNull(procRoot);
+        boundOnly ??= [];
         var now = _clock.GetTimestamp();
         if (_table is null || _clock.GetElapsedTime(_lastScan, now) >= OwnerRefresh)
         {
-            return Scan(sockets, procRoot, now, _table is null ? "first" : "refresh");
+            return Scan(sockets, boundOnly, procRoot, now, _table is null ? "first" : "refresh");
         }
 
-        var unknown = Unknown(sockets, _table, _unresolved);
+        var unknown = Unknown(sockets, boundOnly, _table, _unresolved);
         var lasting = false;
         foreach (var inode in unknown)
         {
@@ -78,7 +81,7 @@ public sealed class OwnerCache
 
         if (lasting && _clock.GetElapsedTime(_lastScan, now) >= RescanGap)
         {
-            return Scan(sockets, procRoot, now, "new owners");
+            return Scan(sockets, boundOnly, procRoot, now, "new owners");
         }
 
         if (!sawEveryState)
@@ -93,31 +96,36 @@ public sealed class OwnerCache
         return _table;
     }
 
-    private ProcessTable Scan(IReadOnlyList<TcpSocket> sockets, string procRoot, long now, string why)
+    private ProcessTable Scan(IReadOnlyList<TcpSocket> sockets, IReadOnlyList<TcpSocket> boundOnly, string procRoot, long now, string why)
     {
         _table = ProcessScanner.Scan(procRoot);
         _lastScan = now;
         FullScans++;
         LastStep = why;
-        _unresolved = Unknown(sockets, _table, []);
+        _unresolved = Unknown(sockets, boundOnly, _table, []);
         _unknown = [];
         return _table;
     }
 
     /// <summary>Inodes of live sockets with no live owner in <paramref name="table"/>, minus <paramref name="except"/>.</summary>
-    private static HashSet<uint> Unknown(IReadOnlyList<TcpSocket> sockets, ProcessTable table, HashSet<uint> except)
+    private static HashSet<uint> Unknown(IReadOnlyList<TcpSocket> sockets, IReadOnlyList<TcpSocket> boundOnly, ProcessTable table, HashSet<uint> except)
     {
         var unknown = new HashSet<uint>();
-        foreach (var s in sockets)
+        Add(sockets);
+        Add(boundOnly);
+        return unknown;
+
+        void Add(IReadOnlyList<TcpSocket> list)
         {
-            // Inode 0: TIME_WAIT, request and orphaned sockets, which no process holds.
-            if (s.Inode != 0 && !(table.TryGetOwner(s.Inode, out var pid) && table.Get(pid) is not null) && !except.Contains(s.Inode))
+            foreach (var s in list)
             {
-                _ = unknown.Add(s.Inode);
+                // Inode 0: TIME_WAIT, request and orphaned sockets, which no process holds.
+                if (s.Inode != 0 && !(table.TryGetOwner(s.Inode, out var pid) && table.Get(pid) is not null) && !except.Contains(s.Inode))
+                {
+                    _ = unknown.Add(s.Inode);
+                }
             }
         }
-
-        return unknown;
     }
 
     /// <summary>Drops the processes that exited and updates fd counts, one statx each.</summary>

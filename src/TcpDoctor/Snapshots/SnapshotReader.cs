@@ -97,10 +97,9 @@ public static class SnapshotReader
         var processes = ProcessTable.Empty;
         if (options.Processes)
         {
-            var owned = boundOnly.Count == 0 ? sockets : [.. sockets, .. boundOnly];
             processes = owners is null
                 ? scan!.GetAwaiter().GetResult()
-                : Timed(timings, "processes", () => owners.Resolve(owned, options.ProcRoot, sawEveryState: !options.SkipEstablished || source != SocketSource.SockDiag));
+                : Timed(timings, "processes", () => owners.Resolve(sockets, options.ProcRoot, sawEveryState: !options.SkipEstablished || source != SocketSource.SockDiag, boundOnly));
             var sw = Stopwatch.StartNew();
             Attribute(sockets, processes);
             Attribute(boundOnly, processes);

@@ -81,6 +81,31 @@ public sealed class OwnerCacheTests
     }
 
     [Fact]
+    public void A_lasting_new_bound_only_socket_is_an_unknown_owner_too()
+    {
+        using var old = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        var clock = new ManualClock();
+        var cache = new OwnerCache(Refresh, Gap, clock);
+        TcpSocket[] table = [Held(InodeOf(old))];
+        _ = cache.Resolve(table, "/proc");
+
+        // bind() and nothing more: sock_diag's bound-only dump, passed beside the table rather than copied into it.
+        using var bound = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        bound.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        TcpSocket[] boundOnly = [new() { State = TcpState.Close, Inode = InodeOf(bound) }];
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        _ = cache.Resolve(table, "/proc", boundOnly: boundOnly);
+        Assert.Equal("cached", cache.LastStep);
+
+        clock.Advance(TimeSpan.FromSeconds(5));
+        var owners = cache.Resolve(table, "/proc", boundOnly: boundOnly);
+        Assert.Equal("new owners", cache.LastStep);
+        Assert.True(owners.TryGetOwner(boundOnly[0].Inode, out var pid));
+        Assert.Equal(Environment.ProcessId, pid);
+    }
+
+    [Fact]
     public void A_new_socket_first_seen_at_a_full_read_still_counts_as_lasting_after_reads_that_left_it_out()
     {
         using var old = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
