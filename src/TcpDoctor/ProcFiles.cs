@@ -19,4 +19,34 @@ internal static class ProcFiles
             return null;
         }
     }
+
+    /// <summary>
+    /// The whole file when it holds at most <paramref name="maxChars"/> characters; null when it is longer
+    /// (a full Internet routing table in /proc/net/route is 100 MB: not something to read every sample), missing
+    /// or unreadable.
+    /// </summary>
+    public static string? TryReadAllText(string path, int maxChars)
+    {
+        try
+        {
+            using var reader = new StreamReader(path);
+            var buffer = new char[Math.Min(maxChars + 1, 64 * 1024)];
+            var text = new System.Text.StringBuilder();
+            int n;
+            while ((n = reader.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                text.Append(buffer, 0, n);
+                if (text.Length > maxChars)
+                {
+                    return null;
+                }
+            }
+
+            return text.ToString();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 }

@@ -95,6 +95,11 @@ internal sealed class DiagnosisJsonRenderer : IRenderer<DiagnosisReport>
             j.WriteNumber("remotePort", rp);
         }
 
+        if (s.Interface is { } device)
+        {
+            j.WriteString("interface", device);
+        }
+
         if (s.State is { } st)
         {
             j.WriteString("state", st);

@@ -127,6 +127,11 @@ internal sealed class DiagnosisTextRenderer : IRenderer<DiagnosisReport>
             parts.Add("peer " + (s.RemotePort is { } rp ? Say.Endpoint(ra, rp) : ra));
         }
 
+        if (s.Interface is { } device)
+        {
+            parts.Add("interface " + device);
+        }
+
         if (s.State is { } st)
         {
             parts.Add(st);

@@ -108,6 +108,11 @@ internal static class ReportRenderers
             parts.Add(s.RemotePort is { } rp ? $"→ {ra}:{rp}" : $"→ {ra}");
         }
 
+        if (s.Interface is { } device)
+        {
+            parts.Add("dev " + device);
+        }
+
         if (s.State is { } st)
         {
             parts.Add(st);

@@ -87,6 +87,11 @@ internal static class WatchText
             parts.Add("-> " + (s.RemotePort is { } rp ? Say.Endpoint(ra, rp) : ra));
         }
 
+        if (s.Interface is { } device)
+        {
+            parts.Add("dev " + device);
+        }
+
         if (s.State is { } st)
         {
             parts.Add(st);

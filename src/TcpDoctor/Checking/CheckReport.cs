@@ -158,7 +158,7 @@ public sealed class CheckReport
 
     private static PerfDatum Ratio(string label, double value) => new(label, value, IsRatio: true, Max: 1);
 
-    /// <summary>The finding's id and the part of its subject that tells two apart: process, port, peer, namespace.</summary>
+    /// <summary>The finding's id and the part of its subject that tells two apart: process, port, peer, interface, namespace.</summary>
     public static string Label(Finding finding)
     {
         ArgumentNullException.ThrowIfNull(finding);
@@ -177,6 +177,11 @@ public sealed class CheckReport
         if (s.RemoteAddress is { } ra)
         {
             parts.Add(s.RemotePort is { } rp ? $"{ra}:{rp}" : ra);
+        }
+
+        if (s.Interface is { } device)
+        {
+            parts.Add("dev " + device);
         }
 
         // A sweep of every namespace: the same leak in two containers is two series.

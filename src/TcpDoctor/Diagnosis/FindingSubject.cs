@@ -24,6 +24,9 @@ public sealed record FindingSubject
 
     public int? RemotePort { get; init; }
 
+    /// <summary>The network interface the finding's traffic leaves by, when the finding is about one (retransmit-hotspot).</summary>
+    public string? Interface { get; init; }
+
     /// <summary>netstat's state name (TIME_WAIT, CLOSE_WAIT, …) when the finding is about one state.</summary>
     public string? State { get; init; }
 
@@ -81,9 +84,13 @@ public sealed record FindingSubject
         }
     }
 
-    /// <summary>A stable text identity of the subject, for telling findings apart across samples.</summary>
+    /// <summary>
+    /// A stable text identity of the subject, for telling findings apart across samples. The interface is
+    /// appended only when set, so the keys of every other finding stay what they were (history keeps them).
+    /// </summary>
     [JsonIgnore]
-    public string Key => NetnsInode is { } inode
+    public string Key => (NetnsInode is { } inode
         ? string.Join('|', Process, Pid, LocalAddress, LocalPort, RemoteAddress, RemotePort, State, inode)
-        : string.Join('|', Process, Pid, LocalAddress, LocalPort, RemoteAddress, RemotePort, State);
+        : string.Join('|', Process, Pid, LocalAddress, LocalPort, RemoteAddress, RemotePort, State))
+        + (Interface is { } device ? "|dev=" + device : "");
 }

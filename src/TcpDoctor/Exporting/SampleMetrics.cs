@@ -96,6 +96,7 @@ public static class SampleMetrics
                 ("local_port", f.Subject.LocalPort is { } lp ? lp.ToString(CultureInfo.InvariantCulture) : ""),
                 ("remote_address", f.Subject.RemoteAddress ?? ""),
                 ("remote_port", f.Subject.RemotePort is { } rp ? rp.ToString(CultureInfo.InvariantCulture) : ""),
+                ("interface", f.Subject.Interface ?? ""),
             ];
 
             // Two findings that differ only by pid (two workers of one command) are one series: no pid label.

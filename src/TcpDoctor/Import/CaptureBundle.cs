@@ -46,6 +46,9 @@ public static class CaptureBundle
         return files;
     }
 
+    /// <summary>The routing tables name this host's networks: a redacted capture leaves them out.</summary>
+    private static bool IsRouting(string name) => name is "net/route" or "net/ipv6_route";
+
     /// <summary>Writes a capture of <paramref name="moments"/> (with the kernel files read at each) to <paramref name="output"/>.</summary>
     public static void Write(Stream output, IReadOnlyList<CaptureMoment> moments, CaptureOptions options)
     {
@@ -80,7 +83,7 @@ public static class CaptureBundle
             j.WriteString("time", snapshot.TakenAt);
             j.WriteString("source", snapshot.Source == SocketSource.SockDiag ? "sock_diag" : "procfs");
             j.WriteStartObject("files");
-            foreach (var (name, text) in files.OrderBy(f => f.Key, StringComparer.Ordinal))
+            foreach (var (name, text) in files.Where(f => redactor is null || !IsRouting(f.Key)).OrderBy(f => f.Key, StringComparer.Ordinal))
             {
                 j.WriteString(name, text);
             }
@@ -127,7 +130,7 @@ public static class CaptureBundle
                     j.WriteNumber("inode", identity.Inode);
                     j.WriteBoolean("own", identity.IsOwn);
                     j.WriteStartObject("files");
-                    foreach (var (name, text) in (namespaceFiles?.GetValueOrDefault(identity.Inode) ?? new Dictionary<string, string>()).OrderBy(f => f.Key, StringComparer.Ordinal))
+                    foreach (var (name, text) in (namespaceFiles?.GetValueOrDefault(identity.Inode) ?? new Dictionary<string, string>()).Where(f => redactor is null || !IsRouting(f.Key)).OrderBy(f => f.Key, StringComparer.Ordinal))
                     {
                         j.WriteString(name, text);
                     }

@@ -15,7 +15,7 @@ public static class SosReport
     private static readonly string[] Wanted =
     [
         "sos_commands/networking/netstat_-W_-neopa", "sos_commands/networking/ip_netns_exec_*_netstat_-W_-neopa", "proc/net", "proc/self", "proc/*/net/tcp", "proc/*/net/tcp6", "proc/*/net/snmp",
-        "proc/*/net/netstat", "proc/*/net/sockstat", "proc/*/net/sockstat6", "proc/sys/net/ipv4/*", "proc/sys/net/core/somaxconn", "version.txt",
+        "proc/*/net/netstat", "proc/*/net/sockstat", "proc/*/net/sockstat6", "proc/*/net/route", "proc/*/net/ipv6_route", "proc/sys/net/ipv4/*", "proc/sys/net/core/somaxconn", "version.txt",
     ];
 
     /// <summary>Whether <paramref name="path"/> is a sosreport directory (it has sos_commands/) or tarball (sosreport-*.tar.*).</summary>

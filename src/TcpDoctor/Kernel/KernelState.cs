@@ -16,5 +16,8 @@ public sealed record KernelState
     /// <summary>Null when conntrack is not present on this host.</summary>
     public ConntrackState? Conntrack { get; init; }
 
+    /// <summary>The main routing table, for the interface a peer is reached by; empty when unknown.</summary>
+    public RouteTable Routes { get; init; } = RouteTable.Empty;
+
     public static KernelState Empty { get; } = new();
 }

@@ -11,6 +11,12 @@ public static class KernelStateReader
     public const string DefaultNetDir = "/proc/net";
     public const string ThreadNetDir = "/proc/thread-self/net";
 
+    /// <summary>
+    /// Routing files longer than this (about 8,000 IPv4 routes) are not read: a router's full table would cost
+    /// more per sample than the whole socket table. Loss is then not attributed to an interface.
+    /// </summary>
+    public const int MaxRouteFileChars = 1024 * 1024;
+
     public static KernelState Read(string netDir, string sysDir) => Read(FromDirectories(netDir, sysDir));
 
     /// <summary>
@@ -28,12 +34,14 @@ public static class KernelStateReader
             SockStat = SockStatParser.Parse(file("net/sockstat"), file("net/sockstat6")),
             Sysctls = SysctlReader.Read(name => file("sys/" + name)),
             Conntrack = ConntrackReader.Read(file),
+            Routes = RouteTable.Parse(file("net/route"), file("net/ipv6_route")),
         };
     }
 
     /// <summary>Files under /proc by that path, from a net directory ("net/…") and a sys root ("sys/…").</summary>
     public static Func<string, string?> FromDirectories(string netDir, string sysDir) => name =>
-        name.StartsWith("net/", StringComparison.Ordinal) ? ProcFiles.TryReadAllText(Path.Combine(netDir, name[4..]))
+        name is "net/route" or "net/ipv6_route" ? ProcFiles.TryReadAllText(Path.Combine(netDir, name[4..]), MaxRouteFileChars)
+        : name.StartsWith("net/", StringComparison.Ordinal) ? ProcFiles.TryReadAllText(Path.Combine(netDir, name[4..]))
         : name.StartsWith("sys/", StringComparison.Ordinal) ? ProcFiles.TryReadAllText(Path.Combine(sysDir, name[4..]))
         : null;
 }

@@ -182,6 +182,8 @@ public sealed class MorePathologyLabTests
         Assert.Equal(appA, f.Subject.Pid);
         Assert.InRange(f.Number("retransmitShare")!.Value, 0.03, 0.2); // 8 % lost on the way; 5 to 11 % measured over one-second samples
         Assert.Equal("sample", f.Text("measured"));
+        Assert.Equal("lab0", f.Text("interface")); // the lab's route to 10.0.0.0/24, read from its /proc/net/route
+        Assert.Null(f.Subject.Interface); // one peer: the peer's finding, not the interface's
         await StopAndVerifyAsync(lab, appA);
     }
 

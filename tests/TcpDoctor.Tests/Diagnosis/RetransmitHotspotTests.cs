@@ -28,6 +28,7 @@ public sealed class RetransmitHotspotTests
             Assert.Equal("appA", f.Subject.Process);
             Assert.Equal(0.1, f.Number("retransmitShare"));
             Assert.Equal("connection lifetimes", f.Text("measured"));
+            Assert.Null(f.Text("interface")); // no routing table: no interface said
             Assert.Equal(new TcpDoctor.Checking.FindingMeasure(0.1, TcpDoctor.Checking.MeasureUnit.Ratio), TcpDoctor.Checking.FindingMeasure.Of(f)); // check -w 5%
         }
     }
@@ -114,5 +115,115 @@ public sealed class RetransmitHotspotTests
         Streams(b, "192.0.2.1", 1, 40, 8);
         Streams(b, "192.0.2.2", 1, 40, 8, first: 41000);
         Assert.Empty(b.Run(Detector));
+    }
+
+    [Fact]
+    public void The_peer_finding_names_the_interface_its_peer_is_reached_by()
+    {
+        var f = Assert.Single(Streams(Host().Route("0.0.0.0/0 eth0", "10.0.0.0/24 eth1"), "10.0.0.7", 4, 100, 10).Run(Detector));
+        Assert.Equal("10.0.0.7", f.Subject.RemoteAddress);
+        Assert.Null(f.Subject.Interface);
+        Assert.Equal("eth1", f.Text("interface"));
+        Assert.Contains("reached by eth1", f.Summary, StringComparison.Ordinal);
+        Assert.Contains("`ip -s link show dev eth1`", f.Remedies[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Loss_spread_over_the_peers_of_one_interface_is_one_interface_finding()
+    {
+        // Six backends behind eth1 lose 10 % each (each would be a peer finding); the peers behind eth0 lose nothing.
+        var b = Host().Route("0.0.0.0/0 eth0", "10.1.0.0/16 eth1");
+        for (var p = 0; p < 6; p++)
+        {
+            Streams(b, $"10.1.{p}.5", 2, 300, 30, first: 40000 + (p * 10));
+        }
+
+        for (var p = 0; p < 5; p++)
+        {
+            Streams(b, $"198.51.100.{p + 1}", 1, 1000, 0, first: 41000 + p);
+        }
+
+        var f = Assert.Single(b.Run(Detector));
+        Assert.Equal("eth1", f.Subject.Interface);
+        Assert.Null(f.Subject.RemoteAddress);
+        Assert.Equal("appA", f.Subject.Process);
+        Assert.EndsWith("|dev=eth1", f.Key, StringComparison.Ordinal);
+        Assert.Equal(6, f.Number("peers"));
+        Assert.Equal(6, f.Number("peersLosing"));
+        Assert.Equal(11, f.Number("peersSeen"));
+        Assert.Equal(0.1, f.Number("retransmitShare"));
+        Assert.Equal("10% of the segments sent by eth1 are retransmissions, spread over 6 peers", f.Title);
+        Assert.Contains("The 5 peers reached by other interfaces are not part of this.", f.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Quiet_peers_of_many_networks_behind_one_interface_are_judged_together_there()
+    {
+        // 30 clients in 30 different /24s (no subnet has two), 40 segments each, 15 % retransmitted, all behind eth1.
+        var b = Host().Route("0.0.0.0/0 eth0", "10.0.0.0/8 eth1");
+        for (var p = 0; p < 30; p++)
+        {
+            Streams(b, $"10.{p + 1}.0.1", 1, 40, 6, first: 40000 + p);
+        }
+
+        var f = Assert.Single(b.Run(Detector));
+        Assert.Equal("eth1", f.Subject.Interface);
+        Assert.Equal(0.15, f.Number("retransmitShare"));
+    }
+
+    [Fact]
+    public void One_lossy_peer_among_healthy_ones_of_its_interface_is_that_peers_finding_not_the_interfaces()
+    {
+        // eth1 as a whole retransmits 16 % (all of it to 10.1.0.5); without that peer, nothing: the interface is fine.
+        var b = Streams(Host().Route("0.0.0.0/0 eth0", "10.1.0.0/16 eth1"), "10.1.0.5", 4, 250, 75);
+        for (var p = 0; p < 3; p++)
+        {
+            Streams(b, $"10.1.0.{p + 6}", 1, 300, 0, first: 41000 + p);
+        }
+
+        var f = Assert.Single(b.Run(Detector));
+        Assert.Equal("10.1.0.5", f.Subject.RemoteAddress);
+        Assert.Null(f.Subject.Interface);
+        Assert.Equal("eth1", f.Text("interface"));
+    }
+
+    [Fact]
+    public void Two_lossy_peers_in_the_healthy_traffic_of_their_interface_are_two_peer_findings()
+    {
+        var b = Host().Route("0.0.0.0/0 eth0");
+        Streams(b, "192.0.2.1", 2, 500, 75);
+        Streams(b, "192.0.2.200", 2, 500, 75, first: 40100);
+        for (var p = 0; p < 8; p++)
+        {
+            Streams(b, $"198.51.100.{p + 1}", 1, 2000, 0, first: 41000 + p);
+        }
+
+        var findings = b.Run(Detector);
+        Assert.Equal(["192.0.2.1", "192.0.2.200"], findings.Select(f => f.Subject.RemoteAddress).Order(StringComparer.Ordinal));
+        Assert.All(findings, f => Assert.Equal("eth0", f.Text("interface")));
+        Assert.All(findings, f => Assert.Null(f.Subject.Interface));
+    }
+
+    [Fact]
+    public void Host_wide_loss_says_which_interface_it_left_by()
+    {
+        var before = new SnapshotBuilder().Tcp("OutSegs", 0).Tcp("RetransSegs", 0).Build();
+        var b = Host().At(1).Tcp("OutSegs", 10_000).Tcp("RetransSegs", 300).Route("0.0.0.0/0 eth0");
+        for (var p = 0; p < 20; p++)
+        {
+            Streams(b, $"10.0.1.{p + 1}", 1, 500, 15, first: 40000 + p);
+        }
+
+        var f = Assert.Single(b.Run(Detector, previous: before));
+        Assert.Null(f.Subject.Interface); // 3 % over eth0 is under the per-peer threshold: the host finding says it
+        Assert.Equal("eth0 (300)", f.Text("topInterfaces"));
+        Assert.Contains("The retransmissions seen on connections all left by eth0.", f.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_peer_that_is_one_of_this_hosts_addresses_is_reached_by_lo()
+    {
+        var f = Assert.Single(Streams(Host().Route("0.0.0.0/0 eth0"), "10.0.0.1", 4, 100, 10).Run(Detector));
+        Assert.Equal("lo", f.Text("interface"));
     }
 }

@@ -80,6 +80,28 @@ public sealed class SampleMetricsTests
     }
 
     [Fact]
+    public void Two_interface_findings_are_two_series_told_apart_by_their_interface_label()
+    {
+        Finding Lossy(string device) => new()
+        {
+            Id = Catalog.RetransmitHotspot,
+            Severity = Severity.Warning,
+            Title = "t",
+            Subject = new FindingSubject { Interface = device },
+            Summary = "s",
+            Evidence = [],
+            Remedies = [],
+            Confirm = "c",
+        };
+        var lines = Text(SampleOf(Busy(), 10, Lossy("eth0"), Lossy("eth1"))).Split('\n');
+        Assert.Contains("tcpdoctor_finding_info{id=\"retransmit-hotspot\",severity=\"warning\",interface=\"eth0\"} 1", lines);
+        Assert.Contains("tcpdoctor_finding_info{id=\"retransmit-hotspot\",severity=\"warning\",interface=\"eth1\"} 1", lines);
+        Assert.Equal(
+            ["retransmit-hotspot dev eth0", "retransmit-hotspot dev eth1"],
+            [TcpDoctor.Checking.CheckReport.Label(Lossy("eth0")), TcpDoctor.Checking.CheckReport.Label(Lossy("eth1"))]);
+    }
+
+    [Fact]
     public void Findings_are_counted_and_described_without_pids_and_a_cleared_one_has_no_series_left()
     {
         var leak = new Finding

@@ -14,6 +14,7 @@ public sealed class CaptureBundleTests
         ["net/sockstat"] = "sockets: used 300\nTCP: inuse 20 orphan 7 tw 40 alloc 25 mem 3\n",
         ["sys/net/ipv4/ip_local_port_range"] = "1024\t65535\n",
         ["sys/net/ipv4/tcp_fin_timeout"] = "30\n",
+        ["net/route"] = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\neth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n",
         ["../../etc/evil"] = "never written",
     };
 
@@ -51,6 +52,7 @@ public sealed class CaptureBundleTests
         Assert.Equal((1024, 65535), c.Current.Kernel.Sysctls.LocalPortRange);
         Assert.Equal(30, c.Current.Kernel.Sysctls.TcpFinTimeout);
         Assert.Equal(7, c.Current.Kernel.SockStat.TcpOrphan);
+        Assert.Equal("eth0", c.Current.Kernel.Routes.DeviceFor(NetAddress.FromIPv4(0xC0000209))); // 192.0.2.9
         Assert.Equal("web1", c.Current.HostName);
     }
 
@@ -75,6 +77,8 @@ public sealed class CaptureBundleTests
         Assert.DoesNotContain("192.0.2.", text, StringComparison.Ordinal);
         Assert.DoesNotContain("10.0.0.1", text, StringComparison.Ordinal);
         Assert.DoesNotContain("web1", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("000200C0", text, StringComparison.Ordinal); // the routing table names the host's networks: left out
+        Assert.False(c.Current.Kernel.Routes.IsKnown);
         Assert.True(c.Redacted);
 
         // Three peers stay three peers, each with its four connections.

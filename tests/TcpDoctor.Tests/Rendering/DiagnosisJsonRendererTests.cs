@@ -59,4 +59,14 @@ public sealed class DiagnosisJsonRendererTests
         Assert.Equal(4026532200ul, subject.GetProperty("netnsInode").GetUInt64());
         Assert.Equal("web", subject.GetProperty("container").GetString());
     }
+
+    [Fact]
+    public void An_interface_finding_says_its_interface_in_the_subject()
+    {
+        var lossy = Scenes.PortsRunOut.WithSubject(new FindingSubject { Process = "appA", Interface = "eth1" });
+        using var json = Render(Scenes.Judged([lossy]), [lossy]);
+        var subject = json.RootElement.GetProperty("findings")[0].GetProperty("subject");
+        Assert.Equal(["process", "interface"], subject.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("eth1", subject.GetProperty("interface").GetString());
+    }
 }

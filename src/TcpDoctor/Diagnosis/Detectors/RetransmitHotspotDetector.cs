@@ -44,12 +44,50 @@ internal sealed class RetransmitHotspotDetector : IDetector
             tally.Add(s, retrans, segs);
         }
 
-        var hot = byPeer.Where(kv => kv.Value.Segments >= t.RetransmitMinSegments && kv.Value.Share >= t.RetransmitPeerWarning)
-            .Select(kv => (Target: Say.Addr(kv.Key), Tally: kv.Value, Members: 1)).ToList();
+        // Which interface each peer is reached by (the main routing table's answer); unknown without routes.
+        var routes = context.Current.Kernel.Routes;
+        var devices = new Dictionary<NetAddress, string?>(byPeer.Count);
+        foreach (var (peer, tally) in byPeer)
+        {
+            devices[peer] = !routes.IsKnown ? null
+                : tally.Sockets.Exists(s => s.LocalAddress.Unmapped == peer) ? "lo" // one of this host's own addresses
+                : routes.DeviceFor(peer);
+        }
+
+        // Loss spread over the peers one interface reaches: the interface, its link or what is right behind it.
+        // Spread means the share stays over the threshold without the worst peer (one lossy peer among healthy
+        // ones is that peer's finding, not the interface's).
+        var hotDevices = new List<(string Device, Tally Tally, int Peers)>();
+        foreach (var g in byPeer.Where(kv => devices[kv.Key] is not null).GroupBy(kv => devices[kv.Key]!, StringComparer.Ordinal))
+        {
+            var peers = g.Select(kv => kv.Value).OrderByDescending(x => x.Retransmitted).ToList();
+            if (peers.Count < 2)
+            {
+                continue;
+            }
+
+            var all = new Tally();
+            foreach (var peer in peers)
+            {
+                all.Add(peer);
+            }
+
+            var (restRetrans, restSegs) = (all.Retransmitted - peers[0].Retransmitted, all.Segments - peers[0].Segments);
+            if (all.Segments >= t.RetransmitMinSegments && all.Share >= t.RetransmitPeerWarning
+                && restSegs >= t.RetransmitMinSegments && (double)restRetrans / restSegs >= t.RetransmitPeerWarning)
+            {
+                hotDevices.Add((g.Key, all, peers.Count));
+            }
+        }
+
+        bool OnHotDevice(NetAddress peer) => devices[peer] is { } d && hotDevices.Exists(h => h.Device == d);
+
+        var hot = byPeer.Where(kv => kv.Value.Segments >= t.RetransmitMinSegments && kv.Value.Share >= t.RetransmitPeerWarning && !OnHotDevice(kv.Key))
+            .Select(kv => (Target: Say.Addr(kv.Key), Tally: kv.Value, Members: 1, Device: devices[kv.Key])).ToList();
 
         // Peers too quiet to judge one by one (many clients of a lossy network, each sending little) are judged
         // together by subnet (/24, /64): loss that belongs to a network shows there.
-        foreach (var g in byPeer.Where(kv => kv.Value.Segments < t.RetransmitMinSegments).GroupBy(kv => Subnet(kv.Key)))
+        foreach (var g in byPeer.Where(kv => kv.Value.Segments < t.RetransmitMinSegments && !OnHotDevice(kv.Key)).GroupBy(kv => Subnet(kv.Key)))
         {
             var members = g.ToList();
             if (members.Count < 2)
@@ -65,24 +103,30 @@ internal sealed class RetransmitHotspotDetector : IDetector
 
             if (tally.Segments >= t.RetransmitMinSegments && tally.Share >= t.RetransmitPeerWarning)
             {
-                hot.Add((g.Key, tally, members.Count));
+                var memberDevices = members.Select(m => devices[m.Key]).Distinct().ToList();
+                hot.Add((g.Key, tally, members.Count, memberDevices.Count == 1 ? memberDevices[0] : null));
             }
         }
 
-        var hotPeers = hot.Sum(h => h.Members);
-        foreach (var (target, tally, members) in hot)
+        var hotPeers = hot.Sum(h => h.Members) + hotDevices.Sum(h => h.Peers);
+        foreach (var (device, tally, peers) in hotDevices)
         {
-            yield return BuildPeer(context, target, tally, byPeer.Count, hotPeers, members);
+            yield return BuildInterface(context, device, tally, peers, byPeer, devices);
+        }
+
+        foreach (var (target, tally, members, device) in hot)
+        {
+            yield return BuildPeer(context, target, tally, byPeer.Count, hotPeers, members, device);
         }
 
         if (context.SampleSeconds is { } dt
             && context.TcpDelta("OutSegs") is { } outSegs && outSegs >= t.RetransmitMinSegments
             && context.TcpDelta("RetransSegs") is { } retransSegs
             && (double)retransSegs / outSegs >= t.RetransmitHostWarning
-            && hot.Sum(h => h.Tally.Retransmitted) * 2 < retransSegs)
+            && (hot.Sum(h => h.Tally.Retransmitted) + hotDevices.Sum(h => h.Tally.Retransmitted)) * 2 < retransSegs)
         {
-            // Unless the peers already reported carry most of the loss: then the host's ratio is theirs, said once.
-            yield return BuildHost(context, retransSegs, outSegs, dt, byPeer, hotPeers);
+            // Unless the peers and interfaces already reported carry most of the loss: then the host's ratio is theirs, said once.
+            yield return BuildHost(context, retransSegs, outSegs, dt, byPeer, hotPeers, devices);
         }
     }
 
@@ -121,7 +165,7 @@ internal sealed class RetransmitHotspotDetector : IDetector
         return $"{NetAddress.FromBytes(bytes[..n])}/{prefix * 8}";
     }
 
-    private static Finding BuildPeer(DiagnosisContext context, string target, Tally tally, int peers, int hotPeers, int members)
+    private static Finding BuildPeer(DiagnosisContext context, string target, Tally tally, int peers, int hotPeers, int members, string? device)
     {
         var sockets = tally.Sockets;
         var owners = context.OwnersOf(sockets);
@@ -145,6 +189,11 @@ internal sealed class RetransmitHotspotDetector : IDetector
             evidence.Add(Figure.Of("peersInSubnet", members));
         }
 
+        if (device is not null)
+        {
+            evidence.Add(Figure.Of("interface", device));
+        }
+
         evidence.AddRange(owners.Figures());
         var subject = owners.Apply(new FindingSubject { RemoteAddress = target });
         if (ports.Count == 1)
@@ -160,7 +209,7 @@ internal sealed class RetransmitHotspotDetector : IDetector
             Subject = subject,
             Summary =
                 $"{over[0..1].ToUpperInvariant()}{over[1..]}, {Say.N(tally.Retransmitted)} of the {Say.N(tally.Segments)} data segments sent to {target} on {Say.Count(sockets.Count, "connection", "connections")} of {who} were retransmissions: " +
-                $"the path to that peer loses packets (median RTT {Say.N(rtts[rtts.Count / 2])} ms). " +
+                $"the path to that peer loses packets (median RTT {Say.N(rtts[rtts.Count / 2])} ms{(device is null ? "" : $", reached by {device}")}). " +
                 (members > 1 ? $"Each of its {Say.N(members)} peers sent too little to be judged alone; together they lose this much, so the loss belongs to that network or the way to it. " : "") +
                 (hotPeers == 1 && peers > 1 ? $"The other {Say.Count(peers - 1, "peer", "peers")} of this host {(peers == 2 ? "is" : "are")} not affected the same way, so the loss is on the way to this one — its link, a switch port, a tunnel, an overloaded firewall or its own receive path — not this host's uplink. " : "") +
                 (members == 1 && hotPeers > 1 ? $"{Say.N(hotPeers)} of this host's {Say.N(peers)} peers lose this much: if they share nothing but this host, suspect its own link or uplink. " : "") +
@@ -169,7 +218,7 @@ internal sealed class RetransmitHotspotDetector : IDetector
             Evidence = evidence,
             Remedies =
             [
-                $"Find the lossy hop: `mtr -T -P {ports[0]} {Say.Addr(sockets[0].RemoteAddress)}` (or plain mtr) from here; interface errors and drops on both ends (`ip -s link`, `ethtool -S`), a duplex mismatch, a saturated link or queue (`tc -s qdisc`).",
+                $"Find the lossy hop: `mtr -T -P {ports[0]} {Say.Addr(sockets[0].RemoteAddress)}` (or plain mtr) from here; interface errors and drops on both ends (`ip -s link{(device is null ? "" : $" show dev {device}")}`, `ethtool -S`), a duplex mismatch, a saturated link or queue (`tc -s qdisc`).",
                 "On the peer: drops in its receive path (`nstat -az TcpExtTCPBacklogDrop TcpExtTCPRcvQDrop`, `/proc/net/softnet_stat`) mean it is overloaded, not the network.",
                 "If the path is long and lossy by nature, a loss-tolerant congestion control (BBR: net.ipv4.tcp_congestion_control=bbr with the fq qdisc) keeps throughput up. Trade-off: it is less fair to other flows on shared links.",
             ],
@@ -179,7 +228,58 @@ internal sealed class RetransmitHotspotDetector : IDetector
         };
     }
 
-    private static Finding BuildHost(DiagnosisContext context, long retransSegs, long outSegs, double dt, Dictionary<NetAddress, Tally> byPeer, int hotPeers)
+    private static Finding BuildInterface(
+        DiagnosisContext context, string device, Tally tally, int peers, Dictionary<NetAddress, Tally> byPeer, Dictionary<NetAddress, string?> devices)
+    {
+        var sockets = tally.Sockets;
+        var owners = context.OwnersOf(sockets);
+        var lossy = byPeer.Where(kv => devices[kv.Key] == device && kv.Value.Retransmitted > 0).ToList();
+        var top = lossy.Select(kv => ($"{Say.Addr(kv.Key)} {Say.Pct(kv.Value.Share)}", (int)Math.Min(int.MaxValue, kv.Value.Retransmitted))).ToList();
+        var over = context.Previous is null ? "over these connections' lives" : $"over the last {Say.Time(context.SampleSeconds ?? 0)}";
+        var evidence = new List<Figure>
+        {
+            Figure.Of("interface", device),
+            Figure.Of("peers", peers),
+            Figure.Of("peersLosing", lossy.Count),
+            Figure.Of("connections", sockets.Count),
+            Figure.Of("retransmittedSegments", tally.Retransmitted),
+            Figure.Of("dataSegmentsSent", tally.Segments),
+            Figure.Of("retransmitShare", tally.Share),
+            Figure.Of("measured", context.Previous is null ? "connection lifetimes" : "sample"),
+            Figure.Of("peersSeen", byPeer.Count),
+            Figure.Of("topPeers", Say.Top(top)),
+            Figure.Of("routes", "main table"),
+        };
+        evidence.AddRange(owners.Figures());
+        var others = byPeer.Count - peers;
+        return new Finding
+        {
+            Id = Catalog.RetransmitHotspot,
+            Severity = Severity.Warning,
+            Title = $"{Say.Pct(tally.Share)} of the segments sent by {device} are retransmissions, spread over {Say.Count(peers, "peer", "peers")}",
+            Subject = owners.Apply(new FindingSubject { Interface = device }),
+            Summary =
+                $"{over[0..1].ToUpperInvariant()}{over[1..]}, {Say.N(tally.Retransmitted)} of the {Say.N(tally.Segments)} data segments sent to the {Say.N(peers)} peers reached by {device} were retransmissions, " +
+                $"{Say.N(lossy.Count)} of those peers lose segments, and the share stays this high without the worst of them: the loss belongs to {device}, its link or what is right behind it " +
+                "(a cable or optic, a switch port, a duplex mismatch, a full egress queue, a saturated uplink, a tunnel), not to any one peer. " +
+                (others > 0 ? $"The {Say.Count(others, "peer", "peers")} reached by other interfaces {(others == 1 ? "is" : "are")} not part of this. " : "") +
+                "Each loss halves a connection's sending rate for a while and costs an RTT or a retransmission timeout: everything through this interface slows down.",
+            Outlook = $"Nothing breaks outright while segments get through eventually; every connection through {device} stays slow. If the loss grows, retransmission timeouts lengthen and connections start to look like half-open-peer.",
+            Evidence = evidence,
+            Remedies =
+            [
+                $"The interface: `ip -s link show dev {device}` (errors, drops, overruns), `ethtool -S {device}` (rx/tx discards, CRC errors), `ethtool {device}` (speed and duplex), `tc -s qdisc show dev {device}` (drops, overlimits).",
+                $"What is behind it: the switch port's error counters, the uplink's load; if {device} is a tunnel or a bond, the links under it.",
+                "The interface is the main routing table's answer for these peers: on a host with policy routing (`ip rule`), confirm with `ip route get ADDRESS` for one of them.",
+            ],
+            Confirm = $"`ip -s link show dev {device}` twice a few seconds apart: errors or drops growing; `ss -tni` shows retrans:N/TOTAL growing on the connections through it.",
+            Magnitude = tally.Share,
+            Sockets = sockets,
+        };
+    }
+
+    private static Finding BuildHost(
+        DiagnosisContext context, long retransSegs, long outSegs, double dt, Dictionary<NetAddress, Tally> byPeer, int hotPeers, Dictionary<NetAddress, string?> devices)
     {
         var share = (double)retransSegs / outSegs;
         var worst = byPeer.Where(kv => kv.Value.Retransmitted > 0).OrderByDescending(kv => kv.Value.Retransmitted).Take(3)
@@ -197,6 +297,20 @@ internal sealed class RetransmitHotspotDetector : IDetector
             evidence.Add(Figure.Of("topPeers", Say.Top(worst)));
         }
 
+        // The connections' own retransmissions, by the interface their peers are reached by.
+        var byDevice = byPeer.Where(kv => kv.Value.Retransmitted > 0 && devices[kv.Key] is not null)
+            .GroupBy(kv => devices[kv.Key]!, StringComparer.Ordinal)
+            .Select(g => (Device: g.Key, Retransmitted: g.Sum(kv => kv.Value.Retransmitted))).OrderByDescending(x => x.Retransmitted).ToList();
+        var counted = byPeer.Values.Sum(x => x.Retransmitted);
+        var where = "";
+        if (byDevice.Count > 0)
+        {
+            evidence.Add(Figure.Of("topInterfaces", Say.Top(byDevice.Select(x => (x.Device, (int)Math.Min(int.MaxValue, x.Retransmitted))))));
+            where = byDevice.Count == 1
+                ? $" The retransmissions seen on connections all left by {byDevice[0].Device}."
+                : $" Of the retransmissions seen on connections, {Say.Pct((double)byDevice[0].Retransmitted / counted)} left by {byDevice[0].Device}.";
+        }
+
         return new Finding
         {
             Id = Catalog.RetransmitHotspot,
@@ -208,7 +322,7 @@ internal sealed class RetransmitHotspotDetector : IDetector
                 (hotPeers > 0
                     ? $"{Say.Count(hotPeers, "peer stands", "peers stand")} out (their own findings), but most of the loss is elsewhere: spread over many peers, it is likely near this host — its own link or NIC, its first switch, a saturated uplink, or an egress queue that overflows."
                     : "no single peer stands out, so the loss is likely near this host: its own link or NIC, its first switch, a saturated uplink, or an egress queue that overflows.") +
-                " A healthy data-centre host retransmits well under 1 %.",
+                where + " A healthy data-centre host retransmits well under 1 %.",
             Outlook = "Everything this host sends slows down: each loss costs a round trip or a retransmission timeout and halves a connection's rate for a while.",
             Evidence = evidence,
             Remedies =
