@@ -25,7 +25,32 @@ public sealed class RouteTable
 
     private readonly Route[] _routes;
 
-    private RouteTable(Route[] routes) => _routes = routes;
+    // The best route of each prefix, by family and prefix length, longest first: a lookup is at most 33 (IPv4) or
+    // 129 (IPv6) hash probes whatever the table's size, and a detector asks once per peer.
+    private readonly (bool IsIPv6, int Length, Dictionary<UInt128, Route> Best)[] _byLength;
+
+    private RouteTable(Route[] routes)
+    {
+        _routes = routes;
+        _byLength = routes
+            .GroupBy(r => (r.Prefix.Address.IsIPv6, r.Prefix.Length))
+            .OrderByDescending(g => g.Key.Length)
+            .Select(g =>
+            {
+                var best = new Dictionary<UInt128, Route>();
+                foreach (var r in g)
+                {
+                    var key = r.Prefix.Address.PrefixBits(r.Prefix.Length);
+                    if (!best.TryGetValue(key, out var other) || r.Metric < other.Metric)
+                    {
+                        best[key] = r;
+                    }
+                }
+
+                return (g.Key.IsIPv6, g.Key.Length, best);
+            })
+            .ToArray();
+    }
 
     public static RouteTable Empty { get; } = new([]);
 
@@ -52,21 +77,15 @@ public sealed class RouteTable
             return "lo";
         }
 
-        Route? best = null;
-        foreach (var r in _routes)
+        foreach (var (isIPv6, length, best) in _byLength)
         {
-            if (r.Prefix.Address.IsIPv6 != peer.IsIPv6 || !r.Prefix.Contains(peer))
+            if (isIPv6 == peer.IsIPv6 && best.TryGetValue(peer.PrefixBits(length), out var route))
             {
-                continue;
-            }
-
-            if (best is not { } b || r.Prefix.Length > b.Prefix.Length || (r.Prefix.Length == b.Prefix.Length && r.Metric < b.Metric))
-            {
-                best = r;
+                return route.Device;
             }
         }
 
-        return best?.Device;
+        return null;
     }
 
     /// <summary>Parses the two files' texts (either may be null: a host without IPv6, a file not recorded).</summary>

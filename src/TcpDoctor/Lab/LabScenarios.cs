@@ -23,6 +23,7 @@ internal static class LabScenarios
         new KeepaliveScenario(),
         new ResetStormScenario(),
         new LossyPeerScenario(),
+        new LossyLinkScenario(),
         new BoundPortsScenario(),
         new HealthyScenario(),
     ];

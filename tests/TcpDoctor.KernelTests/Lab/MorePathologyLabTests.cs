@@ -188,6 +188,32 @@ public sealed class MorePathologyLabTests
     }
 
     [Fact]
+    public async Task Retransmit_hotspot_names_the_lossy_interface_not_each_of_its_peers()
+    {
+        await using var lab = await LabRun.StartAsync("lossy-link");
+        var appA = lab.PidOf("appA");
+        var streams = lab.Ss("-i").Where(s => s.State == TcpState.Established && s.RemotePort == 8080).ToList();
+        Assert.Equal(9, streams.Count);
+        Assert.Equal(["10.0.0.7", "10.0.0.8", "10.0.0.9"], streams.Select(s => s.RemoteAddress.ToString()).Distinct().Order(StringComparer.Ordinal));
+        Assert.Equal(3, lab.Ss().Count(s => s.State == TcpState.Established && s.RemotePort == 6379));
+
+        var findings = Diagnose(lab);
+
+        var f = Assert.Single(findings, x => x.Id == Catalog.RetransmitHotspot);
+        Assert.Equal(Severity.Warning, f.Severity);
+        Assert.Equal("lab0", f.Subject.Interface);
+        Assert.Null(f.Subject.RemoteAddress);
+        Assert.Equal("appA", f.Subject.Process);
+        Assert.Equal(appA, f.Subject.Pid);
+        Assert.Equal(3, f.Number("peers"));
+        Assert.Equal(3, f.Number("peersLosing"));
+        Assert.Equal(9, f.Number("connections"));
+        Assert.InRange(f.Number("retransmitShare")!.Value, 0.03, 0.2);
+        Assert.Contains("reached by other interfaces", f.Summary, StringComparison.Ordinal); // the cache, through lo
+        await StopAndVerifyAsync(lab, appA);
+    }
+
+    [Fact]
     public async Task Bound_port_exhaustion_names_the_pool_and_counts_its_ports()
     {
         await using var lab = await LabRun.StartAsync("bound-ports");

@@ -1,3 +1,6 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using CsCheck;
 using TcpDoctor.Kernel;
 using TcpDoctor.Sockets;
 
@@ -77,5 +80,41 @@ public sealed class RouteTableTests
         {
             dir.Delete(recursive: true);
         }
+    }
+
+    [Fact]
+    public void The_indexed_lookup_answers_as_a_scan_of_every_route_does()
+    {
+        // Random tables over a small space (overlapping prefixes, equal prefixes at different metrics, reject
+        // routes) against the rule written the slow way: longest prefix, then lowest metric.
+        var route = Gen.Select(Gen.UInt[0, 0x0000FFFF], Gen.Int[0, 32], Gen.UInt[0, 3], Gen.Int[0, 4]);
+        Gen.Select(route.Array[1, 60], Gen.UInt[0, 0x0000FFFF].Array[1, 20]).Sample(
+            sample =>
+            {
+                var (routes, peers) = sample;
+                var text = new System.Text.StringBuilder("Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\n");
+                var written = new List<(uint Network, int Length, uint Metric, string? Device)>();
+                foreach (var (low, length, metric, device) in routes)
+                {
+                    var address = 0x0A000000u | low; // 10.0.x.y
+                    var mask = length == 0 ? 0u : uint.MaxValue << (32 - length);
+                    var name = device == 4 ? null : "d" + device.ToString(CultureInfo.InvariantCulture);
+                    var flags = name is null ? 0x0201 : 0x0001;
+                    text.Append(CultureInfo.InvariantCulture, $"{name ?? "*"}\t{BinaryPrimitives.ReverseEndianness(address & mask):X8}\t00000000\t{flags:X4}\t0\t0\t{metric}\t{BinaryPrimitives.ReverseEndianness(mask):X8}\n");
+                    written.Add((address & mask, length, metric, name));
+                }
+
+                var table = RouteTable.Parse(text.ToString(), null);
+                foreach (var low in peers)
+                {
+                    var peer = 0x0A000000u | low;
+                    var expected = written
+                        .Where(r => r.Length == 0 || (peer >> (32 - r.Length)) == (r.Network >> (32 - r.Length)))
+                        .OrderByDescending(r => r.Length).ThenBy(r => r.Metric)
+                        .Select(r => (Found: true, r.Device)).FirstOrDefault();
+                    Assert.Equal(expected.Found ? expected.Device : null, table.DeviceFor(NetAddress.FromIPv4(peer)));
+                }
+            },
+            iter: 2000);
     }
 }

@@ -11,7 +11,7 @@ public sealed class LabScenariosTests
     {
         Assert.Equal(
             ["port-exhaustion", "server-time-wait", "fin-wait-2", "close-wait-leak", "hung-requests", "idle-hog", "half-open", "listen-overflow", "syn-recv", "fd-limit",
-             "zero-window", "receive-backlog", "syn-sent", "keepalive", "reset-storm", "lossy-peer", "bound-ports", "healthy"],
+             "zero-window", "receive-backlog", "syn-sent", "keepalive", "reset-storm", "lossy-peer", "lossy-link", "bound-ports", "healthy"],
             LabScenarios.All.Select(s => s.Name));
     }
 
@@ -37,6 +37,7 @@ public sealed class LabScenariosTests
         Assert.Empty(LabScenarios.Find("port-exhaustion")!.DiagnoseFlags);
         Assert.Equal(["--set zeroWindowAfter=2s"], LabScenarios.Find("zero-window")!.DiagnoseFlags);
         Assert.Equal(["--set retransmitPeerWarning=0.03"], LabScenarios.Find("lossy-peer")!.DiagnoseFlags);
+        Assert.Equal(["--set retransmitPeerWarning=0.03"], LabScenarios.Find("lossy-link")!.DiagnoseFlags);
         Assert.Equal(["--sample 2s"], LabScenarios.Find("reset-storm")!.DiagnoseFlags);
     }
 

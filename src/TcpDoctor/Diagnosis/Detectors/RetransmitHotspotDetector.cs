@@ -260,7 +260,7 @@ internal sealed class RetransmitHotspotDetector : IDetector
             Subject = owners.Apply(new FindingSubject { Interface = device }),
             Summary =
                 $"{over[0..1].ToUpperInvariant()}{over[1..]}, {Say.N(tally.Retransmitted)} of the {Say.N(tally.Segments)} data segments sent to the {Say.N(peers)} peers reached by {device} were retransmissions, " +
-                $"{Say.N(lossy.Count)} of those peers lose segments, and the share stays this high without the worst of them: the loss belongs to {device}, its link or what is right behind it " +
+                (lossy.Count == peers ? "every one of those peers loses segments" : $"{Say.N(lossy.Count)} of those peers lose segments") + ", and the share stays this high without the worst of them: the loss belongs to {device}, its link or what is right behind it " +
                 "(a cable or optic, a switch port, a duplex mismatch, a full egress queue, a saturated uplink, a tunnel), not to any one peer. " +
                 (others > 0 ? $"The {Say.Count(others, "peer", "peers")} reached by other interfaces {(others == 1 ? "is" : "are")} not part of this. " : "") +
                 "Each loss halves a connection's sending rate for a while and costs an RTT or a retransmission timeout: everything through this interface slows down.",

@@ -43,6 +43,21 @@ internal sealed class BehaviourOptions
             : throw new TcpDoctorException($"lab worker: {key}={text} is not ADDRESS:PORT");
     }
 
+    /// <summary>One or more endpoints, <c>ADDR:PORT,ADDR:PORT</c>.</summary>
+    public IReadOnlyList<IPEndPoint> Endpoints(string key)
+    {
+        var text = _values.GetValueOrDefault(key) ?? throw new TcpDoctorException($"lab worker needs {key}=ADDRESS:PORT[,ADDRESS:PORT…]");
+        var endpoints = new List<IPEndPoint>();
+        foreach (var item in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            endpoints.Add(IPEndPoint.TryParse(item, out var endpoint) && endpoint.Port != 0
+                ? endpoint
+                : throw new TcpDoctorException($"lab worker: '{item}' in {key}= is not ADDRESS:PORT"));
+        }
+
+        return endpoints.Count > 0 ? endpoints : throw new TcpDoctorException($"lab worker needs {key}=ADDRESS:PORT[,ADDRESS:PORT…]");
+    }
+
     public int Int(string key, int fallback)
     {
         if (!_values.TryGetValue(key, out var text))

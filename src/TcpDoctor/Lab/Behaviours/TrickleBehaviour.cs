@@ -3,20 +3,23 @@ using System.Net.Sockets;
 namespace TcpDoctor.Lab.Behaviours;
 
 /// <summary>
-/// A client streaming to its peer: <c>count=N</c> connections to <c>connect=ADDR:PORT</c>, each writing
-/// <c>bytes=N</c> every <c>every=DURATION</c> and expecting nothing back but ACKs.
+/// A client streaming to its peers: <c>count=N</c> connections to each of <c>connect=ADDR:PORT[,ADDR:PORT…]</c>,
+/// each writing <c>bytes=N</c> every <c>every=DURATION</c> and expecting nothing back but ACKs.
 /// </summary>
 internal sealed class TrickleBehaviour : ILabBehaviour
 {
     public async Task RunAsync(BehaviourOptions options, Action ready, CancellationToken ct)
     {
-        var target = options.Endpoint("connect");
+        var targets = options.Endpoints("connect");
         var every = options.Time("every", TimeSpan.FromMilliseconds(250));
         var payload = new byte[Math.Max(1, options.Int("bytes", 100))];
         var held = new List<Socket>();
-        for (var i = options.Int("count", 1); i > 0; i--)
+        foreach (var target in targets)
         {
-            held.Add(await Wire.ConnectAsync(target, null, keepAlive: false, ct));
+            for (var i = options.Int("count", 1); i > 0; i--)
+            {
+                held.Add(await Wire.ConnectAsync(target, null, keepAlive: false, ct));
+            }
         }
 
         var writers = held.Select(s => WriteAsync(s, payload, every, ct)).ToList();
