@@ -1,6 +1,7 @@
 using TcpDoctor.Diagnosis;
 using TcpDoctor.Import;
 using TcpDoctor.KernelTests.Infrastructure;
+using TcpDoctor.Kernel;
 using TcpDoctor.KernelTests.Lab;
 using TcpDoctor.Snapshots;
 
@@ -8,8 +9,10 @@ namespace TcpDoctor.KernelTests.Import;
 
 /// <summary>
 /// For every lab scenario: the real <c>ss -tanpoi</c> of its namespace, analyzed with the namespace's
-/// sysctls given (as an operator would with --set), reaches the findings a live diagnosis reaches, minus
-/// what ss cannot carry (fd limits, the kernel's counters and sockstat), and makes none of its own.
+/// sysctls given (as an operator would with --set) and its routing table (which a capture or a sosreport
+/// carries and ss does not: without it, loss on an interface is reported peer by peer), reaches the findings a
+/// live diagnosis reaches, minus what ss cannot carry (fd limits, the kernel's counters and sockstat), and
+/// makes none of its own.
 /// </summary>
 public sealed class AnalyzeEveryLabTests
 {
@@ -20,7 +23,7 @@ public sealed class AnalyzeEveryLabTests
     public static TheoryData<string> Scenarios => [.. TcpDoctor.Lab.LabScenarios.All.Select(s => s.Name)];
 
     private static string Key(Finding f) =>
-        $"{f.Id} {f.Subject.Process} {f.Subject.Pid} {f.Subject.LocalPort} {f.Subject.RemoteAddress} {f.Subject.RemotePort} {f.Subject.State}";
+        $"{f.Id} {f.Subject.Process} {f.Subject.Pid} {f.Subject.LocalPort} {f.Subject.RemoteAddress} {f.Subject.RemotePort} {f.Subject.Interface} {f.Subject.State}";
 
     [Theory]
     [MemberData(nameof(Scenarios))]
@@ -30,9 +33,13 @@ public sealed class AnalyzeEveryLabTests
         var live = lab.Diagnose();
         var ss = CommandRunner.Run("ip", ["netns", "exec", lab.Name, "ss", "-tanpoi"]);
         var netstat = CommandRunner.Run("ip", ["netns", "exec", lab.Name, "netstat", "-antp"]);
-        var sysctls = SnapshotReader.Read(new SnapshotOptions { NetworkNamespace = lab.Name, Processes = false }).Kernel.Sysctls;
+        var kernel = SnapshotReader.Read(new SnapshotOptions { NetworkNamespace = lab.Name, Processes = false }).Kernel;
+        var sysctls = kernel.Sysctls;
 
-        var offline = Diagnoser.Judge(ImportedSnapshot.From([InputReader.Read(new StringReader(ss), "ss")], sysctls), null, lab.Scenario.Thresholds);
+        var offline = Diagnoser.Judge(
+            ImportedSnapshot.From([InputReader.Read(new StringReader(ss), "ss")], kernel: KernelState.Empty with { Sysctls = sysctls, Routes = kernel.Routes }),
+            null,
+            lab.Scenario.Thresholds);
 
         var expected = live.Where(f => !NotInSs.Contains(f.Id)).Select(Key).Order().ToList();
         var found = offline.Select(Key).Order().ToList();
