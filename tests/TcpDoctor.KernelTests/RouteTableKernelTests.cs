@@ -32,6 +32,7 @@ public sealed partial class RouteTableKernelTests
         Ip("route", "add", "unreachable", "203.0.113.128/25");
         Ip("route", "add", "blackhole", "10.9.0.0/16");
         Ip("route", "add", "10.0.0.0/8", "via", "198.51.100.1");
+        Ip("route", "add", "10.9.9.0/24", "via", "192.0.2.1", "dev", "d0", "table", "100"); // another table, no rule: unused
         Ip("-6", "route", "add", "default", "via", "2001:db8:1::1", "dev", "d0");
         Ip("-6", "route", "add", "2001:db8:99::/48", "via", "2001:db8:2::1", "dev", "d1");
         Ip("-6", "route", "add", "unreachable", "2001:db8:99:1::/64");
@@ -40,7 +41,7 @@ public sealed partial class RouteTableKernelTests
         Assert.True(routes.IsKnown);
         string[] peers =
         [
-            "203.0.113.5", "203.0.113.70", "203.0.113.200", "10.1.2.3", "10.9.1.1", "8.8.8.8", "192.0.2.77", "198.51.100.1",
+            "203.0.113.5", "203.0.113.70", "203.0.113.200", "10.1.2.3", "10.9.1.1", "10.9.9.1", "8.8.8.8", "192.0.2.77", "198.51.100.1",
             "192.0.2.10", "127.0.0.1", "2001:db8:99:2::5", "2001:db8:99:1::5", "2001:db8:5::1", "2001:db8:2::99", "2001:db8:1::10", "::1",
         ];
         foreach (var peer in peers)

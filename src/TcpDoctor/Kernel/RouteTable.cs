@@ -7,8 +7,10 @@ namespace TcpDoctor.Kernel;
 /// <summary>
 /// The main routing table of a network namespace, enough to say which interface traffic to a peer leaves by:
 /// /proc/net/route (IPv4) and /proc/net/ipv6_route (IPv6). Longest prefix wins, then the lowest metric; a reject
-/// route that wins (unreachable, prohibit, blackhole) routes nowhere. Policy routing (<c>ip rule</c>, other tables) is
-/// not visible in these files: on such hosts the answer is the main table's, which is said where it is used.
+/// route that wins (unreachable, prohibit, blackhole) routes nowhere, nor does a tie between two devices. Policy
+/// routing (<c>ip rule</c>) is not in these files: /proc/net/route is the main table alone, /proc/net/ipv6_route
+/// every table without saying which (a route of an unused table is taken as if it were the main table's). The
+/// answer is what the main table would do, which is said where it is used.
 /// <code>
 /// Iface  Destination  Gateway   Flags  RefCnt  Use  Metric  Mask      MTU  Window  IRTT
 /// eth0   000200C0     00000000  0001   0       0    0       00FFFFFF  0    0       0      (192.0.2.0/24; host-order hex)
@@ -44,6 +46,12 @@ public sealed class RouteTable
                     if (!best.TryGetValue(key, out var other) || r.Metric < other.Metric)
                     {
                         best[key] = r;
+                    }
+                    else if (r.Metric == other.Metric && r.Device != other.Device)
+                    {
+                        // The same prefix at the same metric on two devices (fe80::/64 is on every interface; one
+                        // default route in each of two IPv6 tables): the file cannot say which one the kernel takes.
+                        best[key] = other with { Device = null };
                     }
                 }
 

@@ -209,7 +209,8 @@ public sealed class MorePathologyLabTests
         Assert.Equal(3, f.Number("peersLosing"));
         Assert.Equal(9, f.Number("connections"));
         Assert.InRange(f.Number("retransmitShare")!.Value, 0.03, 0.2);
-        Assert.Contains("reached by other interfaces", f.Summary, StringComparison.Ordinal); // the cache, through lo
+        Assert.Contains("The 1 peer reached through other interfaces is not part of this.", f.Summary, StringComparison.Ordinal); // the cache, through lo
+        Assert.Equal(3, f.Number("peersJudged"));
         await StopAndVerifyAsync(lab, appA);
     }
 

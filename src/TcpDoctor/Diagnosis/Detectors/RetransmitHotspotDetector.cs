@@ -55,13 +55,17 @@ internal sealed class RetransmitHotspotDetector : IDetector
         }
 
         // Loss spread over the peers one interface reaches: the interface, its link or what is right behind it.
-        // Spread means the share stays over the threshold without the worst peer (one lossy peer among healthy
-        // ones is that peer's finding, not the interface's).
-        var hotDevices = new List<(string Device, Tally Tally, int Peers)>();
-        foreach (var g in byPeer.Where(kv => devices[kv.Key] is not null).GroupBy(kv => devices[kv.Key]!, StringComparer.Ordinal))
+        // Spread means: at least three peers sent enough to be judged and every one of them loses at least half the
+        // threshold (a clean busy peer clears the link; two lossy peers are two findings that say they may share it), and the share stays over the threshold without the worst peer (one or two lossy
+        // peers among others are their own findings, not the interface's). Quiet peers count in the sums but never
+        // make an interface alone: the short connections of an Internet server's clients retransmit tail-loss
+        // probes. lo is left to the peer findings: loss there is this host's own receive path, not a link.
+        var hotDevices = new List<(string Device, Tally Tally, int Peers, int Judged, int Losing)>();
+        foreach (var g in byPeer.Where(kv => devices[kv.Key] is { } d && d != "lo").GroupBy(kv => devices[kv.Key]!, StringComparer.Ordinal))
         {
             var peers = g.Select(kv => kv.Value).OrderByDescending(x => x.Retransmitted).ToList();
-            if (peers.Count < 2)
+            var judged = peers.Where(x => x.Segments >= t.RetransmitMinSegments).ToList();
+            if (judged.Count < 3 || judged.Exists(x => x.Share < t.RetransmitPeerWarning / 2))
             {
                 continue;
             }
@@ -76,7 +80,7 @@ internal sealed class RetransmitHotspotDetector : IDetector
             if (all.Segments >= t.RetransmitMinSegments && all.Share >= t.RetransmitPeerWarning
                 && restSegs >= t.RetransmitMinSegments && (double)restRetrans / restSegs >= t.RetransmitPeerWarning)
             {
-                hotDevices.Add((g.Key, all, peers.Count));
+                hotDevices.Add((g.Key, all, peers.Count, judged.Count, peers.Count(x => x.Retransmitted > 0)));
             }
         }
 
@@ -108,10 +112,10 @@ internal sealed class RetransmitHotspotDetector : IDetector
             }
         }
 
-        var hotPeers = hot.Sum(h => h.Members) + hotDevices.Sum(h => h.Peers);
-        foreach (var (device, tally, peers) in hotDevices)
+        var hotPeers = hot.Sum(h => h.Members) + hotDevices.Sum(h => h.Losing);
+        foreach (var (device, tally, peers, judged, losing) in hotDevices)
         {
-            yield return BuildInterface(context, device, tally, peers, byPeer, devices);
+            yield return BuildInterface(context, device, tally, peers, judged, losing, t.RetransmitPeerWarning / 2, byPeer, devices);
         }
 
         foreach (var (target, tally, members, device) in hot)
@@ -229,18 +233,20 @@ internal sealed class RetransmitHotspotDetector : IDetector
     }
 
     private static Finding BuildInterface(
-        DiagnosisContext context, string device, Tally tally, int peers, Dictionary<NetAddress, Tally> byPeer, Dictionary<NetAddress, string?> devices)
+        DiagnosisContext context, string device, Tally tally, int peers, int judged, int losing, double floor, Dictionary<NetAddress, Tally> byPeer, Dictionary<NetAddress, string?> devices)
     {
         var sockets = tally.Sockets;
         var owners = context.OwnersOf(sockets);
-        var lossy = byPeer.Where(kv => devices[kv.Key] == device && kv.Value.Retransmitted > 0).ToList();
-        var top = lossy.Select(kv => ($"{Say.Addr(kv.Key)} {Say.Pct(kv.Value.Share)}", (int)Math.Min(int.MaxValue, kv.Value.Retransmitted))).ToList();
+        var top = byPeer.Where(kv => devices[kv.Key] == device && kv.Value.Retransmitted > 0)
+            .Select(kv => ($"{Say.Addr(kv.Key)} {Say.Pct(kv.Value.Share)}", (int)Math.Min(int.MaxValue, kv.Value.Retransmitted))).ToList();
         var over = context.Previous is null ? "over these connections' lives" : $"over the last {Say.Time(context.SampleSeconds ?? 0)}";
+        var elsewhere = devices.Count(kv => kv.Value is { } d && d != device);
         var evidence = new List<Figure>
         {
             Figure.Of("interface", device),
             Figure.Of("peers", peers),
-            Figure.Of("peersLosing", lossy.Count),
+            Figure.Of("peersJudged", judged),
+            Figure.Of("peersLosing", losing),
             Figure.Of("connections", sockets.Count),
             Figure.Of("retransmittedSegments", tally.Retransmitted),
             Figure.Of("dataSegmentsSent", tally.Segments),
@@ -248,33 +254,49 @@ internal sealed class RetransmitHotspotDetector : IDetector
             Figure.Of("measured", context.Previous is null ? "connection lifetimes" : "sample"),
             Figure.Of("peersSeen", byPeer.Count),
             Figure.Of("topPeers", Say.Top(top)),
-            Figure.Of("routes", "main table"),
+            Figure.Of("routes", RoutesRead(byPeer.Keys.Where(p => devices[p] == device))),
         };
         evidence.AddRange(owners.Figures());
-        var others = byPeer.Count - peers;
         return new Finding
         {
             Id = Catalog.RetransmitHotspot,
             Severity = Severity.Warning,
-            Title = $"{Say.Pct(tally.Share)} of the segments sent by {device} are retransmissions, spread over {Say.Count(peers, "peer", "peers")}",
+            Title = $"{Say.Pct(tally.Share)} of the segments sent through {device} are retransmissions, spread over {Say.Count(peers, "peer", "peers")}",
             Subject = owners.Apply(new FindingSubject { Interface = device }),
             Summary =
-                $"{over[0..1].ToUpperInvariant()}{over[1..]}, {Say.N(tally.Retransmitted)} of the {Say.N(tally.Segments)} data segments sent to the {Say.N(peers)} peers reached by {device} were retransmissions, " +
-                (lossy.Count == peers ? "every one of those peers loses segments" : $"{Say.N(lossy.Count)} of those peers lose segments") + ", and the share stays this high without the worst of them: the loss belongs to {device}, its link or what is right behind it " +
-                "(a cable or optic, a switch port, a duplex mismatch, a full egress queue, a saturated uplink, a tunnel), not to any one peer. " +
-                (others > 0 ? $"The {Say.Count(others, "peer", "peers")} reached by other interfaces {(others == 1 ? "is" : "are")} not part of this. " : "") +
-                "Each loss halves a connection's sending rate for a while and costs an RTT or a retransmission timeout: everything through this interface slows down.",
-            Outlook = $"Nothing breaks outright while segments get through eventually; every connection through {device} stays slow. If the loss grows, retransmission timeouts lengthen and connections start to look like half-open-peer.",
+                $"{over[0..1].ToUpperInvariant()}{over[1..]}, {Say.N(tally.Retransmitted)} of the {Say.N(tally.Segments)} data segments sent to the {Say.N(peers)} peers reached through {device} were retransmissions. " +
+                $"Every one of the {Say.N(judged)} that sent enough to be judged loses {Say.Pct(floor)} or more ({Say.N(losing)} of the {Say.N(peers)} lose some), and the share stays this high without the worst of them: " +
+                $"the loss belongs to {device}, its link or what is right behind it (a cable or optic, a switch port, a duplex mismatch, a full egress queue, a saturated uplink, a tunnel), not to any one peer. " +
+                (elsewhere > 0 ? $"The {Say.Count(elsewhere, "peer", "peers")} reached through other interfaces {(elsewhere == 1 ? "is" : "are")} not part of this. " : "") +
+                "Each loss halves a connection's sending rate for a while and costs an RTT or a retransmission timeout.",
+            Outlook = $"Nothing breaks outright while segments get through eventually; the connections through {device} that lose segments stay slow and their bulk transfers crawl. If the loss grows, retransmission timeouts lengthen and connections start to look like half-open-peer.",
             Evidence = evidence,
             Remedies =
             [
                 $"The interface: `ip -s link show dev {device}` (errors, drops, overruns), `ethtool -S {device}` (rx/tx discards, CRC errors), `ethtool {device}` (speed and duplex), `tc -s qdisc show dev {device}` (drops, overlimits).",
                 $"What is behind it: the switch port's error counters, the uplink's load; if {device} is a tunnel or a bond, the links under it.",
-                "The interface is the main routing table's answer for these peers: on a host with policy routing (`ip rule`), confirm with `ip route get ADDRESS` for one of them.",
+                "The interface is what the routing table says without policy routing: on a host with `ip rule`s (VPNs, VRFs, per-interface tables), confirm with `ip route get ADDRESS` for one of the peers.",
             ],
             Confirm = $"`ip -s link show dev {device}` twice a few seconds apart: errors or drops growing; `ss -tni` shows retrans:N/TOTAL growing on the connections through it.",
             Magnitude = tally.Share,
             Sockets = sockets,
+        };
+    }
+
+    /// <summary>Which routing file the interface came from: /proc/net/route is the main table, ipv6_route every table.</summary>
+    private static string RoutesRead(IEnumerable<NetAddress> peers)
+    {
+        var (v4, v6) = (false, false);
+        foreach (var p in peers)
+        {
+            (v4, v6) = (v4 || p.IsIPv4, v6 || p.IsIPv6);
+        }
+
+        return (v4, v6) switch
+        {
+            (true, false) => "main table",
+            (false, true) => "every IPv6 table",
+            _ => "main table (IPv4), every IPv6 table",
         };
     }
 
@@ -306,9 +328,9 @@ internal sealed class RetransmitHotspotDetector : IDetector
         if (byDevice.Count > 0)
         {
             evidence.Add(Figure.Of("topInterfaces", Say.Top(byDevice.Select(x => (x.Device, (int)Math.Min(int.MaxValue, x.Retransmitted))))));
-            where = byDevice.Count == 1
-                ? $" The retransmissions seen on connections all left by {byDevice[0].Device}."
-                : $" Of the retransmissions seen on connections, {Say.Pct((double)byDevice[0].Retransmitted / counted)} left by {byDevice[0].Device}.";
+            where = byDevice.Count == 1 && byDevice[0].Retransmitted == counted
+                ? $" The retransmissions seen on connections all went out through {byDevice[0].Device}."
+                : $" Of the retransmissions seen on connections, {Say.Pct((double)byDevice[0].Retransmitted / counted)} went out through {byDevice[0].Device}.";
         }
 
         return new Finding
@@ -320,7 +342,7 @@ internal sealed class RetransmitHotspotDetector : IDetector
             Summary =
                 $"Over the last {Say.Time(dt)} this host sent {Say.N(outSegs)} segments and retransmitted {Say.N(retransSegs)} (TCP RetransSegs/OutSegs): " +
                 (hotPeers > 0
-                    ? $"{Say.Count(hotPeers, "peer stands", "peers stand")} out (their own findings), but most of the loss is elsewhere: spread over many peers, it is likely near this host — its own link or NIC, its first switch, a saturated uplink, or an egress queue that overflows."
+                    ? $"{Say.Count(hotPeers, "peer stands", "peers stand")} out (in findings of their own or of their interface), but most of the loss is elsewhere: spread over many peers, it is likely near this host — its own link or NIC, its first switch, a saturated uplink, or an egress queue that overflows."
                     : "no single peer stands out, so the loss is likely near this host: its own link or NIC, its first switch, a saturated uplink, or an egress queue that overflows.") +
                 where + " A healthy data-centre host retransmits well under 1 %.",
             Outlook = "Everything this host sends slows down: each loss costs a round trip or a retransmission timeout and halves a connection's rate for a while.",
