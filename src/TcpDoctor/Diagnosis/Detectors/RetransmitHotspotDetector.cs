@@ -56,10 +56,11 @@ internal sealed class RetransmitHotspotDetector : IDetector
 
         // Loss spread over the peers one interface reaches: the interface, its link or what is right behind it.
         // Spread means: at least three peers sent enough to be judged and every one of them loses at least half the
-        // threshold (a clean busy peer clears the link; two lossy peers are two findings that say they may share it), and the share stays over the threshold without the worst peer (one or two lossy
-        // peers among others are their own findings, not the interface's). Quiet peers count in the sums but never
-        // make an interface alone: the short connections of an Internet server's clients retransmit tail-loss
-        // probes. lo is left to the peer findings: loss there is this host's own receive path, not a link.
+        // threshold (a busy clean peer clears the link; two lossy peers are two findings, which say they may share
+        // it), and the share stays over the threshold without the worst peer (one lossy peer among others is its
+        // own finding, not the interface's). Quiet peers count in the sums but never make an interface alone: the
+        // short connections of an Internet server's clients retransmit tail-loss probes. lo is left to the peer
+        // findings: loss there is this host's own receive path, not a link.
         var hotDevices = new List<(string Device, Tally Tally, int Peers, int Judged, int Losing)>();
         foreach (var g in byPeer.Where(kv => devices[kv.Key] is { } d && d != "lo").GroupBy(kv => devices[kv.Key]!, StringComparer.Ordinal))
         {
