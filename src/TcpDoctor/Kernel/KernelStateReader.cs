@@ -34,7 +34,7 @@ public static class KernelStateReader
             SockStat = SockStatParser.Parse(file("net/sockstat"), file("net/sockstat6")),
             Sysctls = SysctlReader.Read(name => file("sys/" + name)),
             Conntrack = ConntrackReader.Read(file),
-            Routes = RouteTable.Parse(file("net/route"), file("net/ipv6_route")),
+            Routes = RouteTable.Defer(file("net/route"), file("net/ipv6_route")),
         };
     }
 
