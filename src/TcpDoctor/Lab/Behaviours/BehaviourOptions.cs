@@ -38,9 +38,7 @@ internal sealed class BehaviourOptions
     public IPEndPoint Endpoint(string key)
     {
         var text = _values.GetValueOrDefault(key) ?? throw new TcpDoctorException($"lab worker needs {key}=ADDRESS:PORT");
-        return IPEndPoint.TryParse(text, out var endpoint) && endpoint.Port != 0
-            ? endpoint
-            : throw new TcpDoctorException($"lab worker: {key}={text} is not ADDRESS:PORT");
+        return TryEndpoint(text, out var endpoint) ? endpoint : throw new TcpDoctorException($"lab worker: {key}={text} is not ADDRESS:PORT");
     }
 
     /// <summary>One or more endpoints, <c>ADDR:PORT,ADDR:PORT</c>.</summary>
@@ -50,13 +48,15 @@ internal sealed class BehaviourOptions
         var endpoints = new List<IPEndPoint>();
         foreach (var item in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            endpoints.Add(IPEndPoint.TryParse(item, out var endpoint) && endpoint.Port != 0
-                ? endpoint
-                : throw new TcpDoctorException($"lab worker: '{item}' in {key}= is not ADDRESS:PORT"));
+            endpoints.Add(TryEndpoint(item, out var endpoint) ? endpoint : throw new TcpDoctorException($"lab worker: '{item}' in {key}= is not ADDRESS:PORT"));
         }
 
         return endpoints.Count > 0 ? endpoints : throw new TcpDoctorException($"lab worker needs {key}=ADDRESS:PORT[,ADDRESS:PORT…]");
     }
+
+    /// <summary>ADDRESS:PORT with a port: a worker cannot listen on or connect to port 0.</summary>
+    private static bool TryEndpoint(string text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IPEndPoint? endpoint) =>
+        IPEndPoint.TryParse(text, out endpoint) && endpoint.Port != 0;
 
     public int Int(string key, int fallback)
     {
