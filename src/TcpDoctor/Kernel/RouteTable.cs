@@ -27,7 +27,7 @@ public sealed class RouteTable
 
     // Parsed at the first question, not at the read: a snapshot nobody asks (summary, list, a sample without data
     // on the wire) does not pay for a large table (8,000 routes take 4 to 7 ms to parse here; the files of this
-    // host, 10 routes, 20 µs of the 70 µs their read and parse cost).
+    // host, 12 routes, 20 µs of the 70 µs their read and parse cost).
     private readonly Lazy<Index> _index;
 
     private RouteTable(Index index) => _index = new(index);

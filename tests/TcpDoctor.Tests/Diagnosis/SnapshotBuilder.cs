@@ -58,16 +58,14 @@ internal sealed class SnapshotBuilder
     /// <summary>IPv4 routes, as "PREFIX DEVICE" pairs ("0.0.0.0/0 eth0", "10.1.0.0/16 eth1"), written the way /proc/net/route has them.</summary>
     public SnapshotBuilder Route(params string[] routes)
     {
-        var text = new System.Text.StringBuilder("Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n");
+        var text = new System.Text.StringBuilder(Kernel.ProcRouteText.Header);
         foreach (var route in routes)
         {
             var (prefix, device) = (route.Split(' ')[0], route.Split(' ')[1]);
             Assert.True(AddressPrefix.TryParse(prefix, out var p), prefix);
             var bytes = new byte[4];
             p.Address.WriteBytes(bytes);
-            var mask = p.Length == 0 ? 0u : uint.MaxValue << (32 - p.Length);
-            // Host-order hex of the network-order value, as the kernel prints it on this (little-endian) machine.
-            text.Append(System.Globalization.CultureInfo.InvariantCulture, $"{device}\t{BitConverter.ToUInt32(bytes):X8}\t00000000\t0001\t0\t0\t0\t{System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(mask):X8}\t0\t0\t0\n");
+            text.Append(Kernel.ProcRouteText.Line(System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes), p.Length, device));
         }
 
         Routes = RouteTable.Parse(text.ToString(), null);

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Globalization;
 using CsCheck;
 using TcpDoctor.Kernel;
@@ -93,15 +92,14 @@ public sealed class RouteTableTests
             sample =>
             {
                 var (routes, peers) = sample;
-                var text = new System.Text.StringBuilder("Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\n");
+                var text = new System.Text.StringBuilder(ProcRouteText.Header);
                 var written = new List<(uint Network, int Length, uint Metric, string? Device)>();
                 foreach (var (low, length, metric, device) in routes)
                 {
                     var address = 0x0A000000u | low; // 10.0.x.y
                     var mask = length == 0 ? 0u : uint.MaxValue << (32 - length);
                     var name = device == 4 ? null : "d" + device.ToString(CultureInfo.InvariantCulture);
-                    var flags = name is null ? 0x0201 : 0x0001;
-                    text.Append(CultureInfo.InvariantCulture, $"{name ?? "*"}\t{BinaryPrimitives.ReverseEndianness(address & mask):X8}\t00000000\t{flags:X4}\t0\t0\t{metric}\t{BinaryPrimitives.ReverseEndianness(mask):X8}\n");
+                    text.Append(ProcRouteText.Line(address, length, name, metric));
                     written.Add((address & mask, length, metric, name));
                 }
 
