@@ -28,9 +28,7 @@ internal sealed class LossyLinkScenario : LabScenario
         lab.Nft(
             $"everything that crosses lab0 to the backends loses {LossPercent} % of its data segments (not handshakes or bare ACKs)",
             lab.PeerName,
-            "add table inet lab; " +
-            "add chain inet lab input { type filter hook input priority 0; policy accept; }; " +
-            $"add rule inet lab input tcp dport 8080 meta length > 200 numgen random mod 100 < {LossPercent} drop");
+            LossyPeerScenario.LossRule(8080, LossPercent));
         await lab.StartOnPeerAsync(
             "backend", "backends on 10.0.0.7, 10.0.0.8 and 10.0.0.9 port 8080 (the other side of lab0) that take whatever they are sent",
             "server", ["listen=0.0.0.0:8080", "mode=drain"], ct);

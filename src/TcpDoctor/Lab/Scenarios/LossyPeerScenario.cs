@@ -25,6 +25,15 @@ internal sealed class LossyPeerScenario : LabScenario
     // timeouts retransmitting more than was lost), so a 5 % threshold missed now and then.
     public override Thresholds Thresholds { get; } = Thresholds.Default with { RetransmitPeerWarning = 0.03 };
 
+    /// <summary>
+    /// The nftables script that drops <paramref name="percent"/> % of the data segments arriving for
+    /// <paramref name="port"/> at random (not handshakes or bare ACKs): loss where this kernel has no netem.
+    /// </summary>
+    internal static string LossRule(int port, int percent) =>
+        "add table inet lab; " +
+        "add chain inet lab input { type filter hook input priority 0; policy accept; }; " +
+        $"add rule inet lab input tcp dport {port} meta length > 200 numgen random mod 100 < {percent} drop";
+
     public override async Task BuildAsync(LabSession lab, CancellationToken ct)
     {
         lab.AddPeer();
@@ -32,9 +41,7 @@ internal sealed class LossyPeerScenario : LabScenario
         lab.Nft(
             $"the other host loses {LossPercent} % of the data segments that reach it (not handshakes or bare ACKs)",
             lab.PeerName,
-            "add table inet lab; " +
-            "add chain inet lab input { type filter hook input priority 0; policy accept; }; " +
-            $"add rule inet lab input tcp dport 8080 meta length > 200 numgen random mod 100 < {LossPercent} drop");
+            LossRule(8080, LossPercent));
         await lab.StartOnPeerAsync(
             "backend", $"a backend on {backend} (the other host) that takes whatever it is sent",
             "server", [$"listen={backend}", "mode=drain"], ct);
