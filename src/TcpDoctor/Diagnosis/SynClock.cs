@@ -25,14 +25,7 @@ internal static class SynClock
     public static double BudgetSeconds(Sysctls sysctls)
     {
         ArgumentNullException.ThrowIfNull(sysctls);
-        var linear = sysctls.TcpSynLinearTimeouts ?? 0;
-        double sum = 0;
-        for (var i = 0; i <= Retransmissions(sysctls); i++)
-        {
-            sum += TimeoutSeconds(i, linear);
-        }
-
-        return sum;
+        return SpentSeconds(Retransmissions(sysctls) + 1, sysctls.TcpSynLinearTimeouts ?? 0);
     }
 
     /// <summary>SYNs retransmitted so far.</summary>
@@ -45,13 +38,19 @@ internal static class SynClock
         ArgumentNullException.ThrowIfNull(sysctls);
         var linear = sysctls.TcpSynLinearTimeouts ?? 0;
         var n = Retransmits(socket);
+        var current = TimeoutSeconds(n, linear);
+        return SpentSeconds(n, linear) + Math.Clamp(current - (socket.TimerExpiresMs / 1000.0), 0, current);
+    }
+
+    /// <summary>The first <paramref name="timeouts"/> timeouts, end to end.</summary>
+    private static double SpentSeconds(int timeouts, int linear)
+    {
         double sum = 0;
-        for (var i = 0; i < n; i++)
+        for (var i = 0; i < timeouts; i++)
         {
             sum += TimeoutSeconds(i, linear);
         }
 
-        var current = TimeoutSeconds(n, linear);
-        return sum + Math.Clamp(current - (socket.TimerExpiresMs / 1000.0), 0, current);
+        return sum;
     }
 }
